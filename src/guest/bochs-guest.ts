@@ -127,8 +127,8 @@ export class BochsGuest {
       if (!Number.isInteger(v) || v < 1 || v > 0xffff) throw new RangeError(`${name} ${v} is not a 16-bit register value`);
     }
     if (![8, 15, 16, 24, 32].includes(bpp)) throw new RangeError(`bpp ${bpp} is not a VBE depth`);
-    if (virtWidth < req.width || virtHeight < req.height) throw new RangeError("virtual size smaller than the mode");
     if (stride * req.height > this.vramSize) throw new RangeError(`${req.width}x${req.height} does not fit ${this.vramSize} bytes of VRAM`);
+    if (virtWidth < req.width || virtHeight < req.height) throw new RangeError("virtual size smaller than the mode");
     this.writeReg(VbeRegister.ENABLE, 0);
     this.writeReg(VbeRegister.BPP, bpp);
     this.writeReg(VbeRegister.XRES, req.width);
