@@ -58,16 +58,24 @@ export function writableBytes(request: number, ret: number, argszIn: number): nu
 const flagsField = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(0, 1, 2, 3, 4, 5, 6, 7) }, { weight: 1, arbitrary: fc.nat({ max: 0xffffffff }) });
 const smallField = fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 20 }) }, { weight: 1, arbitrary: fc.nat({ max: 0xffffffff }) });
 
-/** Per request: the buffer lengths and first-field values (argsz, or the id for GET_GFX_DMABUF) worth trying. */
-const SHAPES = new Map<number, { lengths: number[]; first: number[] }>([
-  [VFIO_DEVICE_GET_INFO, { lengths: [15, 16, 20, 24], first: [0, 15, 16, 20, 24, 0xffffffff] }],
-  [VFIO_DEVICE_GET_REGION_INFO, { lengths: [31, 32, 48, 64], first: [0, 31, 32, 40, 48, 49, 64, 0xffffffff] }],
-  [VFIO_DEVICE_GET_IRQ_INFO, { lengths: [15, 16, 20], first: [0, 15, 16, 20, 0xffffffff] }],
-  [VFIO_DEVICE_QUERY_GFX_PLANE, { lengths: [59, 60, 64, 96], first: [0, 59, 60, 64, 0xffffffff] }],
-  [VFIO_DEVICE_GET_GFX_DMABUF, { lengths: [3, 4, 8], first: [0, 1, 2, 3, 4, 5, 0xffffffff] }],
-  [DMA_BUF_IOCTL_SYNC, { lengths: [7, 8], first: [0, 1, 4, 5, 8] }],
+/**
+ * Per request: the buffer lengths, first-field values (argsz, or the id for GET_GFX_DMABUF) and third-field
+ * values (region or irq index, plane type) worth trying.
+ */
+interface Shape {
+  lengths: number[];
+  first: number[];
+  third: number[];
+}
+const SHAPES = new Map<number, Shape>([
+  [VFIO_DEVICE_GET_INFO, { lengths: [15, 16, 20, 24], first: [0, 15, 16, 20, 24, 0xffffffff], third: [0] }],
+  [VFIO_DEVICE_GET_REGION_INFO, { lengths: [31, 32, 48, 64], first: [0, 31, 32, 40, 48, 49, 64, 0xffffffff], third: [0, 1, 2, 7, 8, 9, 10, 16, 0xffffffff] }],
+  [VFIO_DEVICE_GET_IRQ_INFO, { lengths: [15, 16, 20], first: [0, 15, 16, 20, 0xffffffff], third: [0, 1, 4, 5, 0xffffffff] }],
+  [VFIO_DEVICE_QUERY_GFX_PLANE, { lengths: [59, 60, 64, 96], first: [0, 59, 60, 64, 0xffffffff], third: [0, 1, 1, 1, 2, 3, 0xffffffff] }],
+  [VFIO_DEVICE_GET_GFX_DMABUF, { lengths: [3, 4, 8], first: [0, 1, 2, 3, 4, 5, 0xffffffff], third: [0] }],
+  [DMA_BUF_IOCTL_SYNC, { lengths: [7, 8], first: [0, 1, 4, 5, 8], third: [0] }],
 ]);
-const GENERIC_SHAPE = { lengths: [0, 4, 16, 20, 32, 64], first: [0, 16, 20, 32, 64, 0xffffffff] };
+const GENERIC_SHAPE: Shape = { lengths: [0, 4, 16, 20, 32, 64], first: [0, 16, 20, 32, 64, 0xffffffff], third: [0, 1, 2] };
 
 /**
  * A request and its argument: usually bytes shaped like that request's struct with plausible leading
@@ -82,7 +90,7 @@ function argumentFor(request: number): fc.Arbitrary<Uint8Array | number> {
       fc.uint8Array({ minLength: 96, maxLength: 96 }),
       fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...shape.first) }, { weight: 1, arbitrary: fc.nat({ max: 0xffffffff }) }),
       flagsField,
-      smallField,
+      fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...shape.third) }, { weight: 1, arbitrary: fc.nat({ max: 0xffffffff }) }),
       smallField,
     )
     .map(([length, noise, first, flags, third, fourth]) => {
