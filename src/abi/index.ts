@@ -14,3 +14,4 @@ export * from "./drm-fourcc.ts";
 export * from "./drm-modifiers.ts";
 export * from "./drm-plane-type.ts";
 export * from "./device-file.ts";
+export * from "./pci-regs.ts";

@@ -15,26 +15,13 @@ import {
   type DeviceFile,
   type Mapping,
 } from "../abi/index.ts";
+import { MmioLayout, VBE_DISPI_ID5, VbeEnable, VbeIndex } from "../drivers/bochs/vbe.ts";
 import { regionInfo } from "./region-lookup.ts";
 
-export const VbeRegister = {
-  ID: 0,
-  XRES: 1,
-  YRES: 2,
-  BPP: 3,
-  ENABLE: 4,
-  BANK: 5,
-  VIRT_WIDTH: 6,
-  VIRT_HEIGHT: 7,
-  X_OFFSET: 8,
-  Y_OFFSET: 9,
-  VIDEO_MEMORY_64K: 10,
-} as const;
-const DISPI_MMIO_OFFSET = 0x500;
+/** The DISPI register file as the hardware defines it (QEMU's bochs-vbe.h): shared with the device model. */
+export const VbeRegister = VbeIndex;
+const DISPI_MMIO_OFFSET = MmioLayout.DISPI_START;
 const VBE_DISPI_ID0 = 0xb0c0;
-const VBE_DISPI_ID5 = 0xb0c5;
-const VBE_DISPI_ENABLED = 0x01;
-const VBE_DISPI_LFB_ENABLED = 0x40;
 const BOCHS_VENDOR = 0x1234;
 const BOCHS_DEVICE = 0x1111;
 const EDID_WINDOW_SIZE = 0x400;
@@ -138,7 +125,7 @@ export class BochsGuest {
     this.writeReg(VbeRegister.VIRT_HEIGHT, virtHeight);
     this.writeReg(VbeRegister.X_OFFSET, 0);
     this.writeReg(VbeRegister.Y_OFFSET, 0);
-    this.writeReg(VbeRegister.ENABLE, VBE_DISPI_ENABLED | VBE_DISPI_LFB_ENABLED);
+    this.writeReg(VbeRegister.ENABLE, VbeEnable.ENABLED | VbeEnable.LFB_ENABLED);
     this.mode = { width: req.width, height: req.height, bpp, virtWidth, virtHeight };
   }
 

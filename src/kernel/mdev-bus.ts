@@ -15,7 +15,7 @@ export interface MdevType {
   readonly deviceApi: "vfio-pci";
   description(): string;
   availableInstances(): number;
-  /** Create an instance: its ops, or a negative errno (-ENOSPC when no room is left). */
+  /** Create an instance: its ops, or the driver's negative errno when no room is left (mbochs -ENOSPC, mdpy -ENOMEM). */
   create(uuid: string): VfioDeviceOps | number;
   /** The instance is gone (after removal, once no fd refers to it): give its resources back. */
   destroy(ops: VfioDeviceOps): void;

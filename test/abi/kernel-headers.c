@@ -26,6 +26,7 @@
 #include <linux/dma-buf.h>
 #include <linux/mman.h>
 #include <linux/fs.h>
+#include <linux/pci_regs.h>
 #include <drm_fourcc.h>
 #include <xf86drmMode.h>
 
@@ -348,6 +349,27 @@ static void errnos(void) {
   INT(EOPNOTSUPP);
 }
 
+static void pci_regs(void) {
+  U32(PCI_VENDOR_ID);
+  U32(PCI_DEVICE_ID);
+  U32(PCI_COMMAND);
+  U32(PCI_STATUS);
+  U32(PCI_CLASS_REVISION);
+  U32(PCI_CLASS_DEVICE);
+  U32(PCI_BASE_ADDRESS_0);
+  U32(PCI_SUBSYSTEM_VENDOR_ID);
+  U32(PCI_SUBSYSTEM_ID);
+  U32(PCI_CAPABILITY_LIST);
+  U32(PCI_COMMAND_IO);
+  U32(PCI_COMMAND_MEMORY);
+  U32(PCI_STATUS_CAP_LIST);
+  U32(PCI_BASE_ADDRESS_SPACE_MEMORY);
+  U32(PCI_BASE_ADDRESS_MEM_TYPE_32);
+  U32(PCI_BASE_ADDRESS_MEM_PREFETCH);
+  U32(PCI_BASE_ADDRESS_MEM_MASK);
+  U32(PCI_CAP_ID_VNDR);
+}
+
 int main(void) {
   ioctls();
   device_info();
@@ -358,6 +380,7 @@ int main(void) {
   dma_buf();
   drm();
   mman();
+  pci_regs();
   errnos();
   return ferror(stdout) ? 1 : 0;
 }

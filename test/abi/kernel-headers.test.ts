@@ -1,7 +1,7 @@
 /**
  * Compares src/abi with the real Linux uAPI headers.
  *
- * kernel-headers.c is compiled with gcc against <linux/vfio.h>, <linux/dma-buf.h>, <linux/mman.h>,
+ * kernel-headers.c is compiled with gcc against <linux/vfio.h>, <linux/dma-buf.h>, <linux/pci_regs.h>, <linux/mman.h>,
  * <linux/fs.h>, <errno.h> and libdrm's <drm_fourcc.h>/<xf86drmMode.h>; it prints "NAME VALUE" lines. The
  * expected values come from the exports of src/abi, never from numbers typed here:
  *
@@ -30,6 +30,7 @@ import * as planeTypeNs from "../../src/abi/drm-plane-type.ts";
 import * as errnoNs from "../../src/abi/errno.ts";
 import * as ioctlNs from "../../src/abi/ioctl.ts";
 import * as mmanNs from "../../src/abi/mman.ts";
+import * as pciRegsNs from "../../src/abi/pci-regs.ts";
 import * as deviceInfoNs from "../../src/abi/vfio-device-info.ts";
 import * as edidNs from "../../src/abi/vfio-gfx-edid.ts";
 import * as planeNs from "../../src/abi/vfio-gfx-plane-info.ts";
@@ -237,6 +238,10 @@ const MODULES: readonly ModuleRules[] = [
       PAGE_SIZE: "not a uAPI constant: the page size belongs to the running kernel (the model fixes 4 KiB)",
       PAGE_SHIFT: "not a uAPI constant (see PAGE_SIZE)",
     },
+  },
+  {
+    file: "pci-regs.ts",
+    ns: pciRegsNs,
   },
   {
     file: "vfio-device-info.ts",

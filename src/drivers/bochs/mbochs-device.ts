@@ -29,6 +29,8 @@ import {
   VfioRegionFlags,
   DrmPlaneType,
   encodeRegionTypeCap,
+  PCI_COMMAND_IO,
+  PCI_COMMAND_MEMORY,
   getU16,
   getU32,
   setU16,
@@ -43,8 +45,6 @@ import type { VfioDeviceOps } from "../../kernel/vfio-device.ts";
 import { splitAccess } from "../common/split-access.ts";
 import {
   PCI_CLASS_DISPLAY_OTHER,
-  PCI_COMMAND_IO,
-  PCI_COMMAND_MEMORY,
   PCI_SUBDEVICE_ID_QEMU,
   PCI_SUBVENDOR_ID_REDHAT_QUMRANET,
   PciConfigSpace,

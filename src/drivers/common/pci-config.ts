@@ -2,27 +2,27 @@
  * A type-0 PCI configuration space as the sample drivers emulate it: identity registers, 32-bit memory
  * BARs that answer the all-ones sizing write with their size mask, and nothing else writable.
  */
-import { getU32, setU16, setU32 } from "../../abi/index.ts";
+import {
+  PCI_BASE_ADDRESS_0,
+  PCI_BASE_ADDRESS_MEM_MASK,
+  PCI_BASE_ADDRESS_MEM_PREFETCH,
+  PCI_BASE_ADDRESS_MEM_TYPE_32,
+  PCI_BASE_ADDRESS_SPACE_MEMORY,
+  PCI_CLASS_DEVICE,
+  PCI_CLASS_REVISION,
+  PCI_COMMAND,
+  PCI_DEVICE_ID,
+  PCI_STATUS,
+  PCI_SUBSYSTEM_ID,
+  PCI_SUBSYSTEM_VENDOR_ID,
+  PCI_VENDOR_ID,
+  getU32,
+  setU16,
+  setU32,
+} from "../../abi/index.ts";
 
-export const PCI_VENDOR_ID = 0x00;
-export const PCI_DEVICE_ID = 0x02;
-export const PCI_COMMAND = 0x04;
-export const PCI_STATUS = 0x06;
-export const PCI_CLASS_REVISION = 0x08;
-export const PCI_CLASS_DEVICE = 0x0a;
-export const PCI_BASE_ADDRESS_0 = 0x10;
-export const PCI_SUBSYSTEM_VENDOR_ID = 0x2c;
-export const PCI_SUBSYSTEM_ID = 0x2e;
-export const PCI_CAPABILITY_LIST = 0x34;
-export const PCI_COMMAND_IO = 0x1;
-export const PCI_COMMAND_MEMORY = 0x2;
-export const PCI_STATUS_CAP_LIST = 0x10;
+/** Ids from the kernel's pci_ids.h (not uAPI) that the samples use. */
 export const PCI_CLASS_DISPLAY_OTHER = 0x0380;
-export const PCI_BASE_ADDRESS_SPACE_MEMORY = 0x0;
-export const PCI_BASE_ADDRESS_MEM_TYPE_32 = 0x0;
-export const PCI_BASE_ADDRESS_MEM_PREFETCH = 0x8;
-export const PCI_BASE_ADDRESS_MEM_MASK = 0xfffffff0;
-/** Red Hat / Qumranet subsystem ids the samples use. */
 export const PCI_SUBVENDOR_ID_REDHAT_QUMRANET = 0x1af4;
 export const PCI_SUBDEVICE_ID_QEMU = 0x1100;
 
