@@ -78,6 +78,11 @@ export class BochsGuest {
     return this.mode?.width ?? 0;
   }
 
+  /** All of VRAM as XRGB8888 pixels (live). */
+  get vramPixels(): Uint32Array {
+    return this.pixels;
+  }
+
   get height(): number {
     return this.mode?.height ?? 0;
   }

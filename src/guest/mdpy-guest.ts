@@ -30,6 +30,7 @@ import {
   PCI_SUBSYSTEM_VENDOR_ID,
   PCI_VENDOR_ID,
 } from "../abi/index.ts";
+import type { LinearImage } from "./guest-display.ts";
 import {
   MDPY_FORMAT_OFFSET,
   MDPY_HEIGHT_OFFSET,
@@ -207,6 +208,12 @@ export class MdpyGuest {
     }
     const pixels = new Uint32Array(bytes.buffer, bytes.byteOffset, width * height);
     return new MdpyGuest(vendor, device, format, width, height, mapped, pixels);
+  }
+
+  /** The framebuffer as a linear XRGB8888 image (live: drawing into it draws on the screen). */
+  get image(): LinearImage {
+    this.requireOpen();
+    return { width: this.width, height: this.height, stridePixels: this.width, pixels: this.pixels };
   }
 
   get isClosed(): boolean {
