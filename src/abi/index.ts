@@ -12,6 +12,7 @@ export * from "./vfio-group-status.ts";
 export * from "./dma-buf.ts";
 export * from "./drm-fourcc.ts";
 export * from "./drm-modifiers.ts";
+export * from "./intel-tiling.ts";
 export * from "./drm-plane-type.ts";
 export * from "./device-file.ts";
 export * from "./pci-regs.ts";
