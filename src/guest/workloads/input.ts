@@ -145,6 +145,17 @@ export const Scancode = {
   Alt_R: 0xb8,
 } as const;
 
+const MODIFIERS = new Set<number>([
+  Keysym.Shift_L, Keysym.Shift_R, Keysym.Control_L, Keysym.Control_R, Keysym.Caps_Lock, Keysym.Meta_L, Keysym.Meta_R,
+  Keysym.Alt_L, Keysym.Alt_R, Keysym.Super_L, Keysym.Super_R, Keysym.ISO_Level3_Shift,
+]);
+
+/** Whether a key event is for a modifier key (by its scancode when it has one, else its keysym). */
+export function isModifierEvent(e: KeyEvent): boolean {
+  const keysym = e.scancode !== undefined && e.scancode !== 0 ? UNSHIFTED.get(e.scancode) : e.keysym;
+  return keysym !== undefined && MODIFIERS.has(keysym);
+}
+
 /** The text a keysym types, or undefined for function and modifier keys. */
 export function keysymText(keysym: number): string | undefined {
   if ((keysym >= 0x20 && keysym <= 0x7e) || (keysym >= 0xa0 && keysym <= 0xff)) return String.fromCharCode(keysym);
