@@ -52,6 +52,29 @@ function specYf4(stride: number, xb: number, y: number): number {
   return tileIndex * 4096 + intra;
 }
 
+/** Yf cpp 1 from the table row `X Y X Y Y Y Y Y X X X X` (64 B × 64 rows). */
+function specYf1(stride: number, xb: number, y: number): number {
+  const tx = xb % 64;
+  const ty = y % 64;
+  const intra = (tx & 15) | ((ty & 31) << 4) | (((tx >> 4) & 1) << 9) | (((ty >> 5) & 1) << 10) | (((tx >> 5) & 1) << 11);
+  return (Math.floor(y / 64) * (stride / 64) + Math.floor(xb / 64)) * 4096 + intra;
+}
+
+/** Yf cpp 8 and 16 from the table row `X Y X Y X X Y Y X X X X` (256 B × 16 rows). */
+function specYf8(stride: number, xb: number, y: number): number {
+  const tx = xb % 256;
+  const ty = y % 16;
+  const intra =
+    (tx & 15) |
+    ((ty & 3) << 4) |
+    (((tx >> 4) & 3) << 6) |
+    (((ty >> 2) & 1) << 8) |
+    (((tx >> 6) & 1) << 9) |
+    (((ty >> 3) & 1) << 10) |
+    (((tx >> 7) & 1) << 11);
+  return (Math.floor(y / 16) * (stride / 256) + Math.floor(xb / 256)) * 4096 + intra;
+}
+
 test("§6 fact 4: the worked examples", () => {
   // X-tiled, stride 2048, cpp 4, pixel (130, 9): xb 520 → tile 5 → 5·4096 + 512 + 8.
   assert.equal(tiledByteOffset("x", 4, 2048, 130 * 4, 9), 21000);
@@ -94,7 +117,7 @@ test("tile geometry per tiling and cpp, and the address patterns of the spec's t
   assert.equal(TILE_SIZE_BYTES, 4096);
 });
 
-test("the implementation equals the spec's closed forms for X, Y and Yf (cpp 4) anywhere on a surface", () => {
+test("the implementation equals the spec's closed forms for X, Y and Yf (every cpp) anywhere on a surface", () => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 16 }), fc.nat({ max: 1 << 20 }), fc.nat({ max: 5000 }), (tilesPerRow, xr, y) => {
       const xStride = tilesPerRow * 512;
@@ -108,6 +131,14 @@ test("the implementation equals the spec's closed forms for X, Y and Yf (cpp 4) 
       assert.equal(tiledByteOffset("x", 1, xStride, xbX, y), specX(xStride, xbX, y));
       assert.equal(tiledByteOffset("y", 16, yStride, xbY, y), specY(yStride, xbY, y));
       assert.equal(tiledByteOffset("yf", 2, yStride, xbY, y), specYf4(yStride, xbY, y));
+      // Yf at cpp 1 (64-byte tiles) and cpp 8/16 (256-byte tiles), from the other rows of the table.
+      const yf1Stride = tilesPerRow * 64;
+      const xb1 = xr % yf1Stride;
+      assert.equal(tiledByteOffset("yf", 1, yf1Stride, xb1, y), specYf1(yf1Stride, xb1, y));
+      const yf8Stride = tilesPerRow * 256;
+      const xb8 = xr % yf8Stride;
+      assert.equal(tiledByteOffset("yf", 8, yf8Stride, xb8, y), specYf8(yf8Stride, xb8, y));
+      assert.equal(tiledByteOffset("yf", 16, yf8Stride, xb8, y), specYf8(yf8Stride, xb8, y));
     }),
     { numRuns: 2000, seed: 0x7117 },
   );
