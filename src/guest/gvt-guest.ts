@@ -88,8 +88,8 @@ export interface GvtSurface {
   readonly pageCount: number;
   /** guest page numbers backing the surface, in surface order */
   readonly pfns: readonly number[];
-  /** A live view of the surface's i-th 4 KiB page. */
-  page(i: number): Uint8Array;
+  /** A live view of the surface's i-th 4 KiB page; undefined past its last page. */
+  page(i: number): Uint8Array | undefined;
 }
 
 export interface SurfaceRequest {
@@ -311,11 +311,9 @@ export class GvtGuest {
       gma,
       pageCount,
       pfns,
-      page(i: number): Uint8Array {
-        const pfn = pfns[i];
-        const view = pfn === undefined ? undefined : ram.page(pfn);
-        if (!view) throw new RangeError(`page ${i} of a ${pageCount}-page surface`);
-        return view;
+      page(i: number): Uint8Array | undefined {
+        const pfn = Number.isInteger(i) ? pfns[i] : undefined;
+        return pfn === undefined ? undefined : ram.page(pfn);
       },
     };
   }
@@ -332,7 +330,7 @@ export class GvtGuest {
     requireLinear32(s);
     if (x < 0 || y < 0 || x >= s.width || y >= s.height) return;
     const off = y * s.strideBytes + x * 4;
-    const page = s.page(Math.floor(off / PAGE_SIZE));
+    const page = surfacePage(s, Math.floor(off / PAGE_SIZE));
     const at = off % PAGE_SIZE;
     page[at] = value & 0xff;
     page[at + 1] = (value >>> 8) & 0xff;
@@ -342,8 +340,9 @@ export class GvtGuest {
 
   getPixel(s: GvtSurface, x: number, y: number): number {
     requireLinear32(s);
+    if (x < 0 || y < 0 || x >= s.width || y >= s.height) throw new RangeError(`pixel ${x},${y} is outside the surface`);
     const off = y * s.strideBytes + x * 4;
-    const page = s.page(Math.floor(off / PAGE_SIZE));
+    const page = surfacePage(s, Math.floor(off / PAGE_SIZE));
     return getU32(page, off % PAGE_SIZE);
   }
 
@@ -360,7 +359,7 @@ export class GvtGuest {
       const end = row * s.strideBytes + x1 * 4;
       while (off < end) {
         const pageIndex = Math.floor(off / PAGE_SIZE);
-        const page = s.page(pageIndex);
+        const page = surfacePage(s, pageIndex);
         const stop = Math.min(end, (pageIndex + 1) * PAGE_SIZE);
         new Uint32Array(page.buffer, page.byteOffset, PAGE_SIZE / 4).fill(word, (off % PAGE_SIZE) / 4, (stop - pageIndex * PAGE_SIZE) / 4);
         off = stop;
@@ -471,6 +470,12 @@ export class GvtGuest {
     if (!this.hotplugState().connected) return undefined;
     return edidPreferredMode(this.readEdid());
   }
+}
+
+function surfacePage(s: GvtSurface, i: number): Uint8Array {
+  const page = s.page(i);
+  if (!page) throw new RangeError(`page ${i} of a ${s.pageCount}-page surface`);
+  return page;
 }
 
 function requireLinear32(s: GvtSurface): void {
