@@ -5,11 +5,12 @@
  * src/abi/intel-tiling.ts; this file only converts pixels and walks the layout.
  *
  * How a write works (and why it is fast): the destination rectangle is clipped, then handled one band of tile
- * rows at a time. Stage 1 converts the band's source rows into a small scratch buffer in the surface's pixel
- * format (typed-array loops, per-format lookup tables, nothing allocated per pixel). Stage 2 walks the band
- * tile by tile: one `page()` lookup per tile (= one 4 KiB page), then for each row of the tile it copies the
- * contiguous runs the layout defines (X: a 512-byte tile row; Y/Yf: 16-byte OWORDs) as whole pixels. LINEAR
- * surfaces are walked row by row, one lookup per page a row touches.
+ * rows at a time and, inside a band, tile by tile: one `page()` lookup per tile (= one 4 KiB page), then for
+ * each row of the tile one kernel call that converts source pixels straight into the page, run by contiguous
+ * run (X: a 512-byte tile row; Y/Yf: 16-byte OWORDs), using the layout's per-column and per-row offset tables.
+ * LINEAR surfaces are walked row by row, one lookup per page a row touches. Nothing is allocated per pixel or
+ * per run (one small typed view per page). Packed YUV alone goes through a scratch band first, because a
+ * stored element there is a pair of pixels whose chroma depends on both.
  *
  * Pixel conversions (XRGB8888 in, 0x00RRGGBB; the top byte is ignored):
  * - 8888 formats: exact; X bytes written 0, A bytes 0xFF.
@@ -33,7 +34,7 @@
  */
 import { formatDescriptor, formatName, type FormatDescriptor } from "../abi/drm-fourcc.ts";
 import { modifierDescriptor, modifierName, type TilingName } from "../abi/drm-modifiers.ts";
-import { checkTiledLayout, tiledLayout, type TiledLayout } from "../abi/intel-tiling.ts";
+import { checkTiledLayout, surfaceExtentBytes, tiledLayout, type TiledLayout } from "../abi/intel-tiling.ts";
 import { PAGE_SIZE } from "../abi/mman.ts";
 import type { LinearImage } from "./guest-display.ts";
 
@@ -686,7 +687,5 @@ export function readPixelXrgb(surface: TiledSurface, x: number, y: number): numb
 /** Pages a surface's layout spans: ceil(stride × roundup(height, tile rows) / 4096). */
 export function surfacePageCount(surface: TiledSurface): number {
   const r = resolve(surface);
-  const l = r.layout;
-  const extent = surface.strideBytes * Math.ceil(surface.height / l.heightRows) * l.heightRows;
-  return Math.ceil(extent / PAGE_SIZE);
+  return Math.ceil(surfaceExtentBytes(r.tiling, r.enc.cpp, surface.strideBytes, surface.height) / PAGE_SIZE);
 }
