@@ -1,0 +1,132 @@
+/**
+ * The Console seam: what the consumer hands to front-ends (VNC, web, screenshots). A surface in one pixel
+ * format (XRGB8888, packed rows), damage rectangles, a cursor shape with its hotspot and position, whether
+ * the display is on, and a way to ask for another size. Front-ends never see planes, dma-bufs, tiling or
+ * DRM formats.
+ */
+import type { DamageList } from "./damage-tracker.ts";
+
+export interface ConsoleSurface {
+  readonly width: number;
+  readonly height: number;
+  /** XRGB8888 (0x00RRGGBB; bytes B, G, R, X), row y at y * width; the X byte is not meaningful */
+  readonly pixels: Uint32Array;
+}
+
+export interface CursorShape {
+  readonly width: number;
+  readonly height: number;
+  /** ARGB8888 (0xAARRGGBB), packed rows */
+  readonly pixels: Uint32Array;
+  readonly hotX: number;
+  readonly hotY: number;
+}
+
+export interface ConsoleListener {
+  /** A new surface (first frame, or a size change); everything on it is new. */
+  surface?(surface: ConsoleSurface): void;
+  /** Parts of the current surface changed. The list is reused after the call returns. */
+  update?(damage: DamageList): void;
+  /** The guest turned its display off (or the device went away). */
+  displayOff?(reason: string): void;
+  cursorShape?(cursor: CursorShape | undefined): void;
+  cursorMove?(x: number, y: number): void;
+}
+
+/** Turns a front-end's size request into guest action (the EDID dance), or refuses it. */
+export type SizeRequestHandler = (width: number, height: number) => "forwarded" | "unsupported";
+
+export class Console {
+  private readonly listeners = new Set<ConsoleListener>();
+  private currentSurface: ConsoleSurface | undefined;
+  private currentCursor: CursorShape | undefined;
+  private cursorX = 0;
+  private cursorY = 0;
+  private on = false;
+  private sizeHandler: SizeRequestHandler | undefined;
+  private readonly watchersChanged: ((watchers: number) => void)[] = [];
+
+  constructor(readonly name: string) {}
+
+  get surface(): ConsoleSurface | undefined {
+    return this.currentSurface;
+  }
+
+  get cursor(): CursorShape | undefined {
+    return this.currentCursor;
+  }
+
+  get cursorPosition(): { x: number; y: number } {
+    return { x: this.cursorX, y: this.cursorY };
+  }
+
+  get displayOn(): boolean {
+    return this.on;
+  }
+
+  get watchers(): number {
+    return this.listeners.size;
+  }
+
+  /** Start receiving events. A new listener is told the current state at once. */
+  addListener(l: ConsoleListener): void {
+    this.listeners.add(l);
+    if (this.currentSurface) l.surface?.(this.currentSurface);
+    if (this.currentCursor) l.cursorShape?.(this.currentCursor);
+    for (const f of this.watchersChanged) f(this.listeners.size);
+  }
+
+  removeListener(l: ConsoleListener): void {
+    if (!this.listeners.delete(l)) return;
+    for (const f of this.watchersChanged) f(this.listeners.size);
+  }
+
+  /** For the producer: be told when the number of watchers changes (refresh only while someone watches). */
+  onWatchersChanged(f: (watchers: number) => void): void {
+    this.watchersChanged.push(f);
+  }
+
+  /** A front-end asks for a new size (an RFB SetDesktopSize, a browser window resize). */
+  requestSize(width: number, height: number): "forwarded" | "unsupported" | "invalid" {
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 16384 || height > 16384) {
+      return "invalid";
+    }
+    return this.sizeHandler ? this.sizeHandler(width, height) : "unsupported";
+  }
+
+  // ---- producer side (the consumer of the device) ----
+
+  setSizeRequestHandler(h: SizeRequestHandler | undefined): void {
+    this.sizeHandler = h;
+  }
+
+  publishSurface(surface: ConsoleSurface): void {
+    this.currentSurface = surface;
+    this.on = true;
+    for (const l of this.listeners) l.surface?.(surface);
+  }
+
+  publishUpdate(damage: DamageList): void {
+    if (damage.count === 0) return;
+    for (const l of this.listeners) l.update?.(damage);
+  }
+
+  publishDisplayOff(reason: string, blank: boolean): void {
+    if (!this.on) return;
+    this.on = false;
+    if (blank && this.currentSurface) this.currentSurface.pixels.fill(0);
+    for (const l of this.listeners) l.displayOff?.(reason);
+  }
+
+  publishCursor(shape: CursorShape | undefined): void {
+    this.currentCursor = shape;
+    for (const l of this.listeners) l.cursorShape?.(shape);
+  }
+
+  publishCursorMove(x: number, y: number): void {
+    if (x === this.cursorX && y === this.cursorY) return;
+    this.cursorX = x;
+    this.cursorY = y;
+    for (const l of this.listeners) l.cursorMove?.(x, y);
+  }
+}

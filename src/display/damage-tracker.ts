@@ -1,0 +1,190 @@
+/**
+ * Damage detection: the device reports none, so every frame is compared with the console's own copy.
+ *
+ * The copy is the console surface itself (XRGB8888, packed rows). Each incoming row is first compared as a
+ * whole with Buffer.compare (memcmp speed); an unchanged row costs nothing more. A changed row is scanned
+ * per tile column to mark which 64x64 tiles changed, then copied into the surface. At the end of a frame
+ * the dirty tiles become rectangles: horizontal runs per tile row, merged downwards while the run is the
+ * same, each trimmed to the first and last row that really changed. Nothing is allocated per row or tile.
+ */
+
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** The rectangles of one frame: the first `count` entries of `rects` (reused between frames). */
+export interface DamageList {
+  count: number;
+  readonly rects: readonly Rect[];
+}
+
+/** A copy of the first `count` rects, for code that keeps them past the next frame. */
+export function damageRects(d: DamageList): Rect[] {
+  return d.rects.slice(0, d.count).map((r) => ({ ...r }));
+}
+
+/** Bytes and 32-bit words over the same memory: what a source row is read through. */
+export interface PixelSource {
+  readonly bytes: Buffer;
+  readonly words: Int32Array;
+}
+
+export function pixelSource(bytes: Uint8Array): PixelSource {
+  if (bytes.byteOffset % 4 !== 0) throw new RangeError("a pixel source must start on a 4-byte boundary");
+  return {
+    bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    words: new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2),
+  };
+}
+
+export const DEFAULT_TILE = 64;
+
+export class DamageTracker {
+  readonly surface: Uint32Array;
+  readonly surfaceSource: PixelSource;
+  private readonly tilesX: number;
+  private readonly tilesY: number;
+  private readonly dirty: Uint8Array;
+  /** first and last changed row inside each tile row, this frame (-1: none) */
+  private readonly firstRow: Int32Array;
+  private readonly lastRow: Int32Array;
+  /** a pool that only grows: the damage of a frame is its first `count` entries */
+  private readonly rects: Rect[] = [];
+  private readonly damage: DamageList = { count: 0, rects: this.rects };
+  private readonly openA: Int32Array;
+  private readonly openB: Int32Array;
+  private rectCount = 0;
+  private changedRows = 0;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    readonly tile: number = DEFAULT_TILE,
+  ) {
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+      throw new RangeError(`bad surface size ${width}x${height}`);
+    }
+    this.surface = new Uint32Array(width * height);
+    this.surfaceSource = pixelSource(new Uint8Array(this.surface.buffer));
+    this.tilesX = Math.ceil(width / tile);
+    this.tilesY = Math.ceil(height / tile);
+    this.dirty = new Uint8Array(this.tilesX * this.tilesY);
+    this.firstRow = new Int32Array(this.tilesY).fill(-1);
+    this.lastRow = new Int32Array(this.tilesY).fill(-1);
+    this.openA = new Int32Array(this.tilesX);
+    this.openB = new Int32Array(this.tilesX);
+  }
+
+  /** Rows found changed since the last endFrame(). */
+  get rowsChanged(): number {
+    return this.changedRows;
+  }
+
+  /**
+   * Compare row `y` of the frame — `width` XRGB8888 pixels at byte offset `offset` of `src` (4-aligned) —
+   * with the surface, copy it in if it differs, and mark the tiles it changed.
+   */
+  row(y: number, src: PixelSource, offset: number): void {
+    const rowBytes = this.width * 4;
+    const dstOffset = y * rowBytes;
+    const dst = this.surfaceSource.bytes;
+    if (src.bytes.compare(dst, dstOffset, dstOffset + rowBytes, offset, offset + rowBytes) === 0) return;
+    const s = src.words;
+    const d = this.surfaceSource.words;
+    const sBase = offset >>> 2;
+    const dBase = y * this.width;
+    const tileRow = (y / this.tile) | 0;
+    const dirtyBase = tileRow * this.tilesX;
+    for (let tx = 0, x0 = 0; tx < this.tilesX; tx++, x0 += this.tile) {
+      if (this.dirty[dirtyBase + tx] === 1) continue; // already dirty: the row copy below covers it
+      const x1 = Math.min(x0 + this.tile, this.width);
+      for (let x = x0; x < x1; x++) {
+        if (s[sBase + x] !== d[dBase + x]) {
+          this.dirty[dirtyBase + tx] = 1;
+          break;
+        }
+      }
+    }
+    src.bytes.copy(dst, dstOffset, offset, offset + rowBytes);
+    if (this.firstRow[tileRow] === -1) this.firstRow[tileRow] = y;
+    this.lastRow[tileRow] = y;
+    this.changedRows++;
+  }
+
+  /** Mark the whole surface changed (a new surface, or a front-end that needs everything). */
+  markAll(): void {
+    this.dirty.fill(1);
+    for (let ty = 0; ty < this.tilesY; ty++) {
+      this.firstRow[ty] = ty * this.tile;
+      this.lastRow[ty] = Math.min(this.height, (ty + 1) * this.tile) - 1;
+    }
+  }
+
+  /**
+   * The damage of this frame as rectangles — the first `count` entries of `rects`; the list and its
+   * objects are reused by the next call — and the tracker reset for the next frame.
+   */
+  endFrame(): DamageList {
+    this.rectCount = 0;
+    // openAbove[tx]: index of the rect whose run started at tile column tx in the tile row above and
+    // reached its bottom, or -1. A run with the same span that starts at the top of this tile row extends it.
+    let openAbove = this.openA.fill(-1);
+    let openHere = this.openB;
+    for (let ty = 0; ty < this.tilesY; ty++) {
+      openHere.fill(-1);
+      const base = ty * this.tilesX;
+      const top = ty * this.tile;
+      const first = this.firstRow[ty]!;
+      const last = this.lastRow[ty]!;
+      const y0 = first >= 0 ? first : top;
+      const y1 = last >= 0 ? last + 1 : Math.min(top + this.tile, this.height);
+      const reachesBottom = y1 === Math.min(top + this.tile, this.height);
+      let tx = 0;
+      while (tx < this.tilesX) {
+        if (this.dirty[base + tx] === 0) {
+          tx++;
+          continue;
+        }
+        const runStart = tx;
+        while (tx < this.tilesX && this.dirty[base + tx] === 1) tx++;
+        const x = runStart * this.tile;
+        const w = Math.min(tx * this.tile, this.width) - x;
+        const above = openAbove[runStart]!;
+        let index: number;
+        if (above >= 0 && y0 === top && this.rects[above]!.w === w) {
+          const r = this.rects[above]!;
+          r.h = y1 - r.y;
+          index = above;
+        } else {
+          index = this.push(x, y0, w, y1 - y0);
+        }
+        if (reachesBottom) openHere[runStart] = index;
+      }
+      this.dirty.fill(0, base, base + this.tilesX);
+      this.firstRow[ty] = -1;
+      this.lastRow[ty] = -1;
+      const t = openAbove;
+      openAbove = openHere;
+      openHere = t;
+    }
+    this.changedRows = 0;
+    this.damage.count = this.rectCount;
+    return this.damage;
+  }
+
+  private push(x: number, y: number, w: number, h: number): number {
+    const r = this.rects[this.rectCount];
+    if (r) {
+      r.x = x;
+      r.y = y;
+      r.w = w;
+      r.h = h;
+    } else {
+      this.rects.push({ x, y, w, h });
+    }
+    return this.rectCount++;
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * The display consumer, modelled on QEMU's hw/vfio/display.c plus what QEMU lacks: it probes a device,
+ * polls its planes, caches dma-bufs by id, decodes into the Console's one format, finds real damage by
+ * comparison, and follows the cursor plane — all through the DeviceFile seam, so it runs unchanged on the
+ * model and on a real kernel.
+ *
+ * Polling happens only while the Console has watchers (none → no queries at all), at `refreshHz`.
+ */
+import {
+  DmaBufSyncFlags,
+  DrmFormat,
+  DrmPlaneType,
+  Errno,
+  GFX_HOTSPOT_UNKNOWN,
+  GfxPlaneInfoView,
+  MAP_SHARED,
+  PROT_READ,
+  describeResult,
+  errnoName,
+  isMapping,
+  type DeviceFile,
+  type Mapping,
+} from "../abi/index.ts";
+import { Console, type CursorShape } from "./console.ts";
+import { DamageTracker } from "./damage-tracker.ts";
+import { DmabufCache, type CachedDmabuf } from "./dmabuf-cache.ts";
+import { FrameReader, unsupportedReason, type PlaneLayout } from "./frame-reader.ts";
+import { probeDisplay, queryPlane, type DisplayKind } from "./probe.ts";
+import { regionInfoOf } from "./region-info.ts";
+
+export type DisplayMode = "auto" | "on" | "off";
+
+export interface ConsumerOptions {
+  /** "auto": no display is fine; "on": no display is an error; "off": no consumer at all */
+  display?: DisplayMode;
+  /** dma-bufs kept open (QEMU: 5) */
+  cacheSize?: number;
+  /** blank the surface when the guest turns its display off (default: keep the last frame) */
+  blankWhenOff?: boolean;
+  /** polls per second while someone watches (default 60; the console profile of seed 000 is 10) */
+  refreshHz?: number;
+  name?: string;
+  log?: (message: string) => void;
+}
+
+export class DisplayError extends Error {
+  override readonly name = "DisplayError";
+}
+
+export interface ConsumerStats {
+  ticks: number;
+  queries: number;
+  frames: number;
+  /** rows found changed by comparison, over all frames */
+  rowsChanged: number;
+  /** query results that were errors, by errno name */
+  queryErrors: Record<string, number>;
+}
+
+interface RegionMap {
+  index: number;
+  mapping: Mapping;
+  length: number;
+}
+
+export class DisplayConsumer {
+  readonly console: Console;
+  readonly stats: ConsumerStats = { ticks: 0, queries: 0, frames: 0, rowsChanged: 0, queryErrors: {} };
+  private kind: DisplayKind = "none";
+  private readonly plane = new GfxPlaneInfoView();
+  private readonly cursorPlane = new GfxPlaneInfoView();
+  private readonly cache: DmabufCache;
+  private readonly reader = new FrameReader();
+  private tracker: DamageTracker | undefined;
+  private primaryId = 0;
+  private cursorId = 0;
+  private layout: PlaneLayout = { drmFormat: 0, width: 0, height: 0, stride: 0 };
+  private region: RegionMap | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly options: Required<Omit<ConsumerOptions, "log">> & { log: (m: string) => void };
+
+  constructor(
+    private readonly dev: DeviceFile,
+    options: ConsumerOptions = {},
+  ) {
+    this.options = {
+      display: options.display ?? "auto",
+      cacheSize: options.cacheSize ?? 5,
+      blankWhenOff: options.blankWhenOff ?? false,
+      refreshHz: options.refreshHz ?? 60,
+      name: options.name ?? "vfio-display",
+      log: options.log ?? (() => {}),
+    };
+    if (!(this.options.refreshHz > 0 && this.options.refreshHz <= 1000)) {
+      throw new RangeError(`refreshHz ${this.options.refreshHz} must be in (0, 1000]`);
+    }
+    this.console = new Console(this.options.name);
+    this.cache = new DmabufCache(dev, this.options.cacheSize);
+  }
+
+  get displayKind(): DisplayKind {
+    return this.kind;
+  }
+
+  get cachedIds(): number[] {
+    return this.cache.ids;
+  }
+
+  get cacheStats(): Readonly<{ hits: number; misses: number; evictions: number }> {
+    return this.cache.stats;
+  }
+
+  /** Probe (PROBE|DMABUF, then PROBE|REGION) and start polling whenever someone watches. */
+  start(): DisplayKind {
+    if (this.options.display === "off") return (this.kind = "none");
+    this.kind = probeDisplay(this.dev, this.plane);
+    if (this.kind === "none" && this.options.display === "on") {
+      throw new DisplayError("the device supports no known display method (neither dma-buf nor region planes)");
+    }
+    if (this.kind !== "none") {
+      this.console.onWatchersChanged((n) => this.schedule(n));
+      this.schedule(this.console.watchers);
+    }
+    return this.kind;
+  }
+
+  /** One poll: what the refresh timer does. Public so tests and benchmarks can drive it frame by frame. */
+  refresh(): void {
+    if (this.stopped || this.kind === "none") return;
+    this.stats.ticks++;
+    if (this.kind === "dmabuf") this.refreshDmabuf();
+    else this.refreshRegion();
+  }
+
+  /** The device was reset (or is being re-attached): forget every buffer and mapping, probe again. */
+  deviceReset(): void {
+    this.dropBuffers();
+    this.console.publishDisplayOff("device reset", this.options.blankWhenOff);
+    if (this.options.display !== "off") this.kind = probeDisplay(this.dev, this.plane);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.schedule(0);
+    this.dropBuffers();
+  }
+
+  private schedule(watchers: number): void {
+    if (watchers > 0 && !this.timer && !this.stopped) {
+      this.timer = setInterval(() => this.refresh(), 1000 / this.options.refreshHz);
+      // Polling alone must not keep a process alive: whoever watches (a server, a test) decides that.
+      this.timer.unref();
+    } else if ((watchers === 0 || this.stopped) && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private dropBuffers(): void {
+    this.cache.clear();
+    if (this.region) this.region.mapping.unmap();
+    this.region = undefined;
+    this.primaryId = 0;
+    this.cursorId = 0;
+  }
+
+  /** A failed query: -ENOMEM is mbochs's first look at a new mode (try again next tick); -ENODEV: gone. */
+  private queryFailed(ret: number): void {
+    const name = errnoName(ret);
+    this.stats.queryErrors[name] = (this.stats.queryErrors[name] ?? 0) + 1;
+    if (ret === -Errno.ENODEV) {
+      this.dropBuffers();
+      this.console.publishDisplayOff("device removed", this.options.blankWhenOff);
+      this.stop();
+    } else if (ret !== -Errno.ENOMEM) {
+      this.options.log(`QUERY_GFX_PLANE failed: ${describeResult(ret)}`);
+    }
+  }
+
+  private refreshDmabuf(): void {
+    this.stats.queries++;
+    const ret = queryPlane(this.dev, "dmabuf", DrmPlaneType.PRIMARY, this.plane);
+    if (ret < 0) return this.queryFailed(ret);
+    const p = this.plane;
+    if (p.drmFormat === 0 || p.size === 0) {
+      this.primaryId = 0;
+      this.console.publishDisplayOff("guest display off", this.options.blankWhenOff);
+      return;
+    }
+    const entry = this.cache.get(p.id);
+    if (typeof entry === "number") {
+      this.options.log(`GET_GFX_DMABUF(${p.id}) failed: ${describeResult(entry)}`);
+      return;
+    }
+    let changed = false;
+    if (p.id !== this.primaryId) {
+      changed = true;
+      const layout = { drmFormat: p.drmFormat, width: p.width, height: p.height, stride: p.stride };
+      const reason = unsupportedReason(layout, p.modLo === 0 && p.modHi === 0) ?? (isMapping(entry.mapping) ? undefined : `mmap of the dma-buf failed: ${describeResult(entry.mapping)}`);
+      if (reason) {
+        this.primaryId = 0;
+        this.console.publishDisplayOff(reason, this.options.blankWhenOff);
+        return;
+      }
+      this.primaryId = p.id;
+      this.useLayout(layout);
+    }
+    this.readFrame(entry);
+    if (this.refreshCursor()) changed = true;
+    if (changed) this.cache.trim();
+  }
+
+  private useLayout(layout: PlaneLayout): void {
+    const sizeChanged = !this.tracker || this.tracker.width !== layout.width || this.tracker.height !== layout.height;
+    this.layout = layout;
+    if (sizeChanged) {
+      this.tracker = new DamageTracker(layout.width, layout.height);
+      this.console.publishSurface({ width: layout.width, height: layout.height, pixels: this.tracker.surface });
+    } else if (!this.console.displayOn) {
+      this.console.publishSurface(this.console.surface!);
+    }
+  }
+
+  private readFrame(entry: CachedDmabuf): void {
+    const mapping = entry.mapping as Mapping;
+    // CPU access to a dma-buf is bracketed by SYNC, as the uAPI asks (the model's GVT refreshes its shadow
+    // copy of scattered guest pages here).
+    entry.file.sync(DmaBufSyncFlags.START | DmaBufSyncFlags.READ);
+    this.reader.read(this.tracker!, this.layout, mapping.bytes, entry.mappedBytes);
+    entry.file.sync(DmaBufSyncFlags.END | DmaBufSyncFlags.READ);
+    this.finishFrame();
+  }
+
+  private finishFrame(): void {
+    const t = this.tracker!;
+    this.stats.frames++;
+    this.stats.rowsChanged += t.rowsChanged;
+    this.console.publishUpdate(t.endFrame());
+  }
+
+  /** The cursor plane → Console cursor shape and position. Returns whether the cursor buffer changed. */
+  private refreshCursor(): boolean {
+    this.stats.queries++;
+    const c = this.cursorPlane;
+    const ret = queryPlane(this.dev, "dmabuf", DrmPlaneType.CURSOR, c);
+    const visible = ret === 0 && c.drmFormat !== 0 && c.size !== 0;
+    if (!visible) {
+      if (this.cursorId !== 0) {
+        this.cursorId = 0;
+        this.console.publishCursor(undefined);
+        return true;
+      }
+      return false;
+    }
+    let changed = false;
+    if (c.id !== this.cursorId) {
+      const entry = this.cache.get(c.id);
+      if (typeof entry === "number" || !isMapping(entry.mapping) || c.drmFormat !== DrmFormat.ARGB8888) return false;
+      this.cursorId = c.id;
+      this.console.publishCursor(this.readCursor(entry, c));
+      changed = true;
+    }
+    this.console.publishCursorMove(c.xPos, c.yPos);
+    return changed;
+  }
+
+  private readCursor(entry: CachedDmabuf, c: GfxPlaneInfoView): CursorShape {
+    const width = c.width;
+    const height = c.height;
+    const pixels = new Uint32Array(width * height);
+    const bytes = (entry.mapping as Mapping).bytes;
+    entry.file.sync(DmaBufSyncFlags.START | DmaBufSyncFlags.READ);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * c.stride + x * 4;
+        if (i + 4 > entry.mappedBytes) break;
+        pixels[y * width + x] = (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) >>> 0;
+      }
+    }
+    entry.file.sync(DmaBufSyncFlags.END | DmaBufSyncFlags.READ);
+    // A hotspot counts only if both coordinates are known (QEMU's rule); unknown → 0,0.
+    const known = c.xHot !== GFX_HOTSPOT_UNKNOWN && c.yHot !== GFX_HOTSPOT_UNKNOWN;
+    return { width, height, pixels, hotX: known ? c.xHot : 0, hotY: known ? c.yHot : 0 };
+  }
+
+  private refreshRegion(): void {
+    this.stats.queries++;
+    const ret = queryPlane(this.dev, "region", DrmPlaneType.PRIMARY, this.plane);
+    if (ret < 0) return this.queryFailed(ret);
+    const p = this.plane;
+    if (p.drmFormat === 0 || p.size === 0) {
+      this.console.publishDisplayOff("guest display off", this.options.blankWhenOff);
+      return;
+    }
+    if (!this.region || this.region.index !== p.id) {
+      if (this.region) this.region.mapping.unmap();
+      this.region = undefined;
+      const info = regionInfoOf(this.dev, p.id);
+      if (typeof info === "number") return this.options.log(`GET_REGION_INFO(${p.id}) failed: ${describeResult(info)}`);
+      const length = Math.min(info.size, Math.max(p.size, p.stride * p.height));
+      const mapping = this.dev.mmap(length, PROT_READ, MAP_SHARED, info.offset);
+      if (!isMapping(mapping)) return this.console.publishDisplayOff(`mmap of region ${p.id} failed: ${describeResult(mapping)}`, this.options.blankWhenOff);
+      this.region = { index: p.id, mapping, length };
+      this.layout = { drmFormat: 0, width: 0, height: 0, stride: 0 };
+    }
+    const l = this.layout;
+    if (l.drmFormat !== p.drmFormat || l.width !== p.width || l.height !== p.height || l.stride !== p.stride || !this.console.displayOn) {
+      const layout = { drmFormat: p.drmFormat, width: p.width, height: p.height, stride: p.stride };
+      const reason = unsupportedReason(layout, p.modLo === 0 && p.modHi === 0);
+      if (reason) return this.console.publishDisplayOff(reason, this.options.blankWhenOff);
+      this.useLayout(layout);
+    }
+    this.reader.read(this.tracker!, this.layout, this.region.mapping.bytes, this.region.length);
+    this.finishFrame();
+  }
+}
