@@ -16,3 +16,4 @@ export * from "./intel-tiling.ts";
 export * from "./drm-plane-type.ts";
 export * from "./device-file.ts";
 export * from "./pci-regs.ts";
+export * from "./c8-palette.ts";

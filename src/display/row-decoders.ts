@@ -5,13 +5,13 @@
  * directly); every other format goes through a decoder into a line buffer first.
  *
  * Conventions for what the ABI leaves open:
- * - C8: the ABI carries no palette, so an index is shown as RGB 3-3-2 (bits 7–5 red, 4–2 green, 1–0 blue),
- *   the fixed palette our guests program; a guest with another palette shows false colours, not garbage.
+ * - C8: the ABI carries no palette, so an index is shown with the fixed RGB 3-3-2 palette of
+ *   src/abi/c8-palette.ts that our guests program; a guest with another palette shows false colours.
  * - 10-bit channels keep their top 8 bits; 5/6-bit channels are widened by bit replication.
  * - YUV 4:2:2 uses BT.601 limited range (Y 16–235, Cb/Cr 16–240); each pair of pixels shares one chroma.
  * - Alpha of the primary plane is ignored (scanout is opaque); the X byte of the output is 0.
  */
-import { DrmFormat, formatDescriptor } from "../abi/index.ts";
+import { C8_PALETTE, DrmFormat, formatDescriptor } from "../abi/index.ts";
 
 /** Decode `width` pixels starting at byte `offset` of `src` into `out[0..width)`. */
 export type RowDecoder = (src: Uint8Array, offset: number, width: number, out: Uint32Array) => void;
@@ -51,18 +51,6 @@ function decodeXbgr2101010(src: Uint8Array, offset: number, width: number, out: 
 function decodeC8(src: Uint8Array, offset: number, width: number, out: Uint32Array): void {
   for (let x = 0; x < width; x++) out[x] = C8_PALETTE[src[offset + x]!]!;
 }
-
-/** The RGB 3-3-2 palette C8 is shown with (see the module comment). */
-export const C8_PALETTE: Uint32Array = (() => {
-  const p = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    const r = (i >> 5) & 7;
-    const g = (i >> 2) & 7;
-    const b = i & 3;
-    p[i] = ((((r * 255) / 7) | 0) << 16) | ((((g * 255) / 7) | 0) << 8) | (((b * 255) / 3) | 0);
-  }
-  return p;
-})();
 
 const clamp8 = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);
 

@@ -36,6 +36,7 @@ import { formatDescriptor, formatName, type FormatDescriptor } from "../abi/drm-
 import { modifierDescriptor, modifierName, type TilingName } from "../abi/drm-modifiers.ts";
 import { checkTiledLayout, surfaceExtentBytes, tiledLayout, type TiledLayout } from "../abi/intel-tiling.ts";
 import { PAGE_SIZE } from "../abi/mman.ts";
+import { C8_PALETTE } from "../abi/c8-palette.ts";
 import type { LinearImage } from "./guest-display.ts";
 
 /** A scan-out surface as the guest sees it: geometry, format, layout and the pages that hold its bytes. */
@@ -77,12 +78,8 @@ for (let v = 0; v < 256; v++) {
   Q3[v] = Math.round((v * 7) / 255);
   Q2[v] = Math.round((v * 3) / 255);
 }
-const expand3 = (v: number): number => (v << 5) | (v << 2) | (v >> 1);
-const expand2 = (v: number): number => v * 0x55;
-
-/** The fixed C8 palette: entry i = 3-3-2 RGB (R = i >> 5, G = (i >> 2) & 7, B = i & 3), bit-replicated to 8 bits. */
-export const C8_PALETTE: Uint32Array = new Uint32Array(256);
-for (let i = 0; i < 256; i++) C8_PALETTE[i] = (expand3(i >> 5) << 16) | (expand3((i >> 2) & 7) << 8) | expand2(i & 3);
+/** The fixed C8 palette is defined once in src/abi (the consumer shows C8 with the same one). */
+export { C8_PALETTE };
 
 /** The C8 palette index for an XRGB8888 colour (nearest level per channel). */
 export function c8Index(xrgb: number): number {

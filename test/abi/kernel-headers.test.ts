@@ -31,6 +31,8 @@ import * as errnoNs from "../../src/abi/errno.ts";
 import * as ioctlNs from "../../src/abi/ioctl.ts";
 import * as mmanNs from "../../src/abi/mman.ts";
 import * as pciRegsNs from "../../src/abi/pci-regs.ts";
+import * as c8PaletteNs from "../../src/abi/c8-palette.ts";
+import * as tilingNs from "../../src/abi/intel-tiling.ts";
 import * as deviceInfoNs from "../../src/abi/vfio-device-info.ts";
 import * as edidNs from "../../src/abi/vfio-gfx-edid.ts";
 import * as planeNs from "../../src/abi/vfio-gfx-plane-info.ts";
@@ -242,6 +244,20 @@ const MODULES: readonly ModuleRules[] = [
   {
     file: "pci-regs.ts",
     ns: pciRegsNs,
+  },
+  {
+    file: "intel-tiling.ts",
+    ns: tilingNs,
+    excluded: {
+      TILE_SIZE_BYTES: "hardware tile geometry (drm_fourcc.h states it in comments only); checked by test/abi/intel-tiling.test.ts",
+      LINEAR_ALIGN_BYTES: "GVT's linear stride unit, from i915 code, not a uAPI constant",
+      MAX_SURFACE_BYTES: "the u32 size field's range, not a uAPI constant",
+    },
+  },
+  {
+    file: "c8-palette.ts",
+    ns: c8PaletteNs,
+    excluded: { C8_PALETTE: "our own convention for C8 (the ABI carries no palette), not a kernel value" },
   },
   {
     file: "vfio-device-info.ts",
