@@ -252,6 +252,7 @@ const MODULES: readonly ModuleRules[] = [
       TILE_SIZE_BYTES: "hardware tile geometry (drm_fourcc.h states it in comments only); checked by test/abi/intel-tiling.test.ts",
       LINEAR_ALIGN_BYTES: "GVT's linear stride unit, from i915 code, not a uAPI constant",
       MAX_SURFACE_BYTES: "the u32 size field's range, not a uAPI constant",
+      TILING_CPPS: "the bytes-per-pixel values the layouts are defined for, not a uAPI constant",
     },
   },
   {
