@@ -320,6 +320,19 @@ test("console switch: Ctrl-Alt-F1/F2 flip between console and desktop in the sam
   assert.deepEqual([...seen].sort(), [...desktopIds].sort(), "only the two framebuffers the desktop used, ever");
 });
 
+test("video changes (nearly) every pixel every frame, double-buffered", () => {
+  const { dev, display } = bochs();
+  const r = run(createWorkload({ kind: "video", options: { seed: 1, mode: VGA } }), display, 3);
+  const a = hostFrame(dev);
+  const idA = primaryDmabufId(dev);
+  r.step(1);
+  const b = hostFrame(dev);
+  assert.notEqual(primaryDmabufId(dev), idA, "a flip per frame");
+  let changed = 0;
+  for (let i = 0; i < a.image.pixels.length; i++) if (a.image.pixels[i] !== b.image.pixels[i]) changed++;
+  assert.ok(changed / a.image.pixels.length > 0.95, `${changed} of ${a.image.pixels.length} pixels changed`);
+});
+
 // ---------------------------------------------------------------- mode change
 
 test("mode change: the guest follows the EDID the host publishes (set mode, redraw); a mode too large is refused", () => {
