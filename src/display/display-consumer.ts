@@ -74,7 +74,7 @@ export class DisplayConsumer {
   private tracker: DamageTracker | undefined;
   private primaryId = 0;
   private cursorId = 0;
-  private layout: PlaneLayout = { drmFormat: 0, width: 0, height: 0, stride: 0 };
+  private layout: PlaneLayout = { drmFormat: 0, modifier: 0n, width: 0, height: 0, stride: 0 };
   private region: RegionMap | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -196,8 +196,8 @@ export class DisplayConsumer {
     let changed = false;
     if (p.id !== this.primaryId) {
       changed = true;
-      const layout = { drmFormat: p.drmFormat, width: p.width, height: p.height, stride: p.stride };
-      const reason = unsupportedReason(layout, p.modLo === 0 && p.modHi === 0) ?? (isMapping(entry.mapping) ? undefined : `mmap of the dma-buf failed: ${describeResult(entry.mapping)}`);
+      const layout = { drmFormat: p.drmFormat, modifier: p.drmFormatMod, width: p.width, height: p.height, stride: p.stride };
+      const reason = unsupportedReason(layout) ?? (isMapping(entry.mapping) ? undefined : `mmap of the dma-buf failed: ${describeResult(entry.mapping)}`);
       if (reason) {
         this.primaryId = 0;
         this.console.publishDisplayOff(reason, this.options.blankWhenOff);
@@ -302,12 +302,12 @@ export class DisplayConsumer {
       const mapping = this.dev.mmap(length, PROT_READ, MAP_SHARED, info.offset);
       if (!isMapping(mapping)) return this.console.publishDisplayOff(`mmap of region ${p.id} failed: ${describeResult(mapping)}`, this.options.blankWhenOff);
       this.region = { index: p.id, mapping, length };
-      this.layout = { drmFormat: 0, width: 0, height: 0, stride: 0 };
+      this.layout = { drmFormat: 0, modifier: 0n, width: 0, height: 0, stride: 0 };
     }
     const l = this.layout;
     if (l.drmFormat !== p.drmFormat || l.width !== p.width || l.height !== p.height || l.stride !== p.stride || !this.console.displayOn) {
-      const layout = { drmFormat: p.drmFormat, width: p.width, height: p.height, stride: p.stride };
-      const reason = unsupportedReason(layout, p.modLo === 0 && p.modHi === 0);
+      const layout = { drmFormat: p.drmFormat, modifier: p.drmFormatMod, width: p.width, height: p.height, stride: p.stride };
+      const reason = unsupportedReason(layout);
       if (reason) return this.console.publishDisplayOff(reason, this.options.blankWhenOff);
       this.useLayout(layout);
     }

@@ -4,11 +4,15 @@
  * (fully) cover — the unmappable tail page of a dma-buf, a plane larger than its region — are read as far
  * as they go and the rest is left black, never read past the mapping.
  */
+import { modifierDescriptor, type TilingName } from "../abi/index.ts";
 import { DamageTracker, pixelSource, type PixelSource } from "./damage-tracker.ts";
+import { RowDetiler } from "./detiler.ts";
 import { bytesPerPixel, isNativeFormat, rowDecoder, type RowDecoder } from "./row-decoders.ts";
 
 export interface PlaneLayout {
   drmFormat: number;
+  /** DRM format modifier: LINEAR or Intel X/Y/Yf tiling */
+  modifier: bigint;
   width: number;
   height: number;
   /** bytes per line */
@@ -16,12 +20,20 @@ export interface PlaneLayout {
 }
 
 /** Why a plane cannot be shown, or undefined when it can. */
-export function unsupportedReason(layout: PlaneLayout, modifierIsLinear: boolean): string | undefined {
-  if (!modifierIsLinear) return "tiled planes are not decoded yet";
+export function unsupportedReason(layout: PlaneLayout): string | undefined {
+  const tiling = modifierDescriptor(layout.modifier)?.tiling;
+  if (!tiling) return `modifier 0x${layout.modifier.toString(16)} is not supported`;
   if (!rowDecoder(layout.drmFormat)) return `format 0x${layout.drmFormat.toString(16)} is not supported`;
   const bpp = bytesPerPixel(layout.drmFormat);
   if (layout.width < 1 || layout.height < 1) return "empty plane";
   if (layout.stride < layout.width * bpp) return `stride ${layout.stride} is smaller than ${layout.width} pixels`;
+  if (tiling !== "linear") {
+    try {
+      new RowDetiler(tiling, bpp, layout.stride);
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
   return undefined;
 }
 
@@ -30,6 +42,8 @@ export class FrameReader {
   private lineSource: PixelSource;
   private source: PixelSource | undefined;
   private sourceBytes: Uint8Array | undefined;
+  private detiler: RowDetiler | undefined;
+  private detilerKey = "";
 
   constructor() {
     this.line = new Uint32Array(0);
@@ -45,12 +59,14 @@ export class FrameReader {
     const height = Math.min(layout.height, tracker.height);
     const decoder = rowDecoder(layout.drmFormat)!;
     const bpp = bytesPerPixel(layout.drmFormat);
+    const tiling = modifierDescriptor(layout.modifier)!.tiling;
     const native = isNativeFormat(layout.drmFormat) && width === tracker.width && bytes.byteOffset % 4 === 0 && layout.stride % 4 === 0;
-    if (native && this.sourceBytes !== bytes) {
-      this.source = pixelSource(bytes);
+    if ((native || tiling !== "linear") && this.sourceBytes !== bytes) {
+      this.source = pixelSource(bytes); // mappings start on a page: always aligned
       this.sourceBytes = bytes;
     }
     this.ensureLine(tracker.width);
+    if (tiling !== "linear") return this.readTiled(tracker, layout, tiling, decoder, width, height, readable);
     let partial = 0;
     const rowBytes = width * bpp;
     for (let y = 0; y < height; y++) {
@@ -65,6 +81,25 @@ export class FrameReader {
         if (pixels > 0) decoder(bytes, offset, pixels, this.line);
         tracker.row(y, this.lineSource, 0);
       }
+    }
+    return partial;
+  }
+
+  private readTiled(tracker: DamageTracker, layout: PlaneLayout, tiling: Exclude<TilingName, "linear">, decoder: RowDecoder, width: number, height: number, readable: number): number {
+    const bpp = bytesPerPixel(layout.drmFormat);
+    const key = `${tiling}/${bpp}/${layout.stride}`;
+    if (this.detilerKey !== key) {
+      this.detiler = new RowDetiler(tiling, bpp, layout.stride);
+      this.detilerKey = key;
+    }
+    const d = this.detiler!;
+    const src = this.source!;
+    let partial = 0;
+    for (let y = 0; y < height; y++) {
+      // Tiles lie whole in the mapping or not: a row whose tiles are past `readable` is partly zero.
+      if ((Math.floor(y / d.layout.heightRows) + 1) * (layout.stride / d.layout.widthBytes) * d.layout.sizeBytes > readable) partial++;
+      d.row(y, src.bytes, src.words, readable);
+      this.decodeRow(tracker, y, decoder, d.lineBytes, 0, width);
     }
     return partial;
   }
