@@ -5,6 +5,7 @@
  */
 import {
   MAP_SHARED,
+  PAGE_SIZE,
   PROT_READ,
   PROT_WRITE,
   VfioPciRegion,
@@ -92,9 +93,20 @@ export class BochsGuest {
     return this.mode ? this.mode.virtWidth * (this.mode.bpp / 8) : 0;
   }
 
-  /** How many whole screens VRAM holds at this mode (the page-flip buffers). */
+  /**
+   * How many whole screens VRAM holds at this mode. Like bochs-drm (GEM VRAM objects), every buffer starts
+   * on a page boundary — a host can only export page-aligned framebuffers — so buffers are spaced by the
+   * frame size rounded up to a page, and a flip splits that offset into Y_OFFSET and X_OFFSET.
+   */
   get bufferCount(): number {
-    return this.mode ? Math.floor(this.mode.virtHeight / this.mode.height) : 0;
+    if (!this.mode) return 0;
+    const spacing = this.bufferSpacing();
+    const fitting = Math.floor((this.mode.virtHeight * this.stride - this.stride * this.mode.height) / spacing) + 1;
+    return Math.max(0, Math.min(fitting, Math.floor(this.vramSize / spacing)));
+  }
+
+  private bufferSpacing(): number {
+    return Math.ceil((this.stride * this.height) / PAGE_SIZE) * PAGE_SIZE;
   }
 
   /** Raw register write: no validation, as a buggy or hostile guest could do. */
@@ -148,7 +160,8 @@ export class BochsGuest {
   flip(n: number): void {
     const m = this.requireMode();
     if (!Number.isInteger(n) || n < 0 || n >= this.bufferCount) throw new RangeError(`buffer ${n} of ${this.bufferCount}`);
-    this.pan(0, n * m.height);
+    const offset = this.bufferOffset(n);
+    this.pan((offset % this.stride) / (m.bpp / 8), Math.floor(offset / this.stride));
   }
 
   /** Fill a rectangle of buffer `n` with an XRGB8888 value, clipped to the screen. */
@@ -160,7 +173,7 @@ export class BochsGuest {
     const y1 = Math.min(m.height, Math.floor(y + h));
     if (x1 <= x0 || y1 <= y0) return;
     const pitch = m.virtWidth;
-    const base = n * m.height * pitch;
+    const base = this.bufferOffset(n) / 4;
     for (let row = y0; row < y1; row++) {
       const start = base + row * pitch;
       this.pixels.fill(xrgb >>> 0, start + x0, start + x1);
@@ -170,19 +183,19 @@ export class BochsGuest {
   setPixel(x: number, y: number, xrgb: number, n = 0): void {
     const m = this.requireMode();
     if (x < 0 || y < 0 || x >= m.width || y >= m.height) return;
-    this.pixels[n * m.height * m.virtWidth + y * m.virtWidth + x] = xrgb >>> 0;
+    this.pixels[this.bufferOffset(n) / 4 + y * m.virtWidth + x] = xrgb >>> 0;
   }
 
   getPixel(x: number, y: number, n = 0): number {
     const m = this.requireMode();
     if (x < 0 || y < 0 || x >= m.width || y >= m.height) throw new RangeError(`pixel ${x},${y} is off screen`);
-    return this.pixels[n * m.height * m.virtWidth + y * m.virtWidth + x]!;
+    return this.pixels[this.bufferOffset(n) / 4 + y * m.virtWidth + x]!;
   }
 
   /** Byte offset in VRAM of buffer `n`. */
   bufferOffset(n: number): number {
-    const m = this.requireMode();
-    return n * m.height * this.stride;
+    this.requireMode();
+    return n * this.bufferSpacing();
   }
 
   /** The EDID the host published, as bochs-drm reads it from the MMIO window (zeros while the link is down). */

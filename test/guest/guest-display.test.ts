@@ -9,7 +9,7 @@ import { MdpyDisplay } from "../../src/guest/mdpy-display.ts";
 import { MdpyGuest } from "../../src/guest/mdpy-guest.ts";
 import { HostKernel } from "../../src/kernel/host-kernel.ts";
 import { bochsFixture } from "../helpers/bochs-fixture.ts";
-import { nextUuid, query } from "../helpers/ioctl-args.ts";
+import { getDmabuf, nextUuid, query } from "../helpers/ioctl-args.ts";
 
 /** A minimal valid EDID 1.4 block whose first detailed timing is w x h. */
 function edidFor(w: number, h: number): Uint8Array {
@@ -90,4 +90,17 @@ test("MdpyDisplay: one fixed mode and buffer; another mode is a RangeError", () 
   const host = new Uint8Array(4);
   assert.equal(dev.pread(host, 0x1000 + (10 * 1024 + 10) * 4), 4);
   assert.deepEqual([...host], [0x56, 0x34, 0x12, 0]);
+});
+
+test("BochsDisplay at 800x600: buffer 1 starts on a page, so the host can export both buffers", () => {
+  const { dev, guest } = bochsFixture({ type: "mbochs-small" });
+  const display = new BochsDisplay(guest);
+  display.setMode({ width: 800, height: 600 });
+  assert.equal(display.bufferCount, 2);
+  display.buffer(1).pixels.fill(0x00445566);
+  display.present(1);
+  const { info } = query(dev, 2, DrmPlaneType.PRIMARY);
+  assert.equal(guest.bufferOffset(1) % 4096, 0);
+  assert.ok(getDmabuf(dev, info.id) >= 0, "buffer 1 is exportable");
+  assert.equal(guest.readReg(8) * 4 + guest.readReg(9) * 3200, guest.bufferOffset(1), "X/Y offsets address the page-aligned buffer");
 });
