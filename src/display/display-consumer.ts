@@ -27,6 +27,7 @@ import { DmabufCache, type CachedDmabuf } from "./dmabuf-cache.ts";
 import { FrameReader, unsupportedReason, type PlaneLayout } from "./frame-reader.ts";
 import { probeDisplay, queryPlane, type DisplayKind } from "./probe.ts";
 import { regionInfoOf } from "./region-info.ts";
+import { EdidResizer, findEdidRegion, type EdidResizerOptions } from "./edid-resizer.ts";
 
 export type DisplayMode = "auto" | "on" | "off";
 
@@ -41,6 +42,10 @@ export interface ConsumerOptions {
   refreshHz?: number;
   name?: string;
   log?: (message: string) => void;
+  /** resize the guest through its EDID region when a front-end asks (default on; timing options) */
+  edid?: false | EdidResizerOptions;
+  /** publish an EDID preferring this size at start (QEMU's xres/yres); default: leave the EDID alone */
+  initialSize?: { width: number; height: number };
 }
 
 export class DisplayError extends Error {
@@ -78,7 +83,10 @@ export class DisplayConsumer {
   private region: RegionMap | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private readonly options: Required<Omit<ConsumerOptions, "log">> & { log: (m: string) => void };
+  private readonly options: Required<Omit<ConsumerOptions, "log" | "edid" | "initialSize">> & { log: (m: string) => void };
+  private readonly edidOptions: false | EdidResizerOptions;
+  private readonly initialSize: { width: number; height: number } | undefined;
+  private resizer: EdidResizer | undefined;
 
   constructor(
     private readonly dev: DeviceFile,
@@ -95,6 +103,8 @@ export class DisplayConsumer {
     if (!(this.options.refreshHz > 0 && this.options.refreshHz <= 1000)) {
       throw new RangeError(`refreshHz ${this.options.refreshHz} must be in (0, 1000]`);
     }
+    this.edidOptions = options.edid ?? {};
+    this.initialSize = options.initialSize;
     this.console = new Console(this.options.name);
     this.cache = new DmabufCache(dev, this.options.cacheSize);
   }
@@ -119,10 +129,29 @@ export class DisplayConsumer {
       throw new DisplayError("the device supports no known display method (neither dma-buf nor region planes)");
     }
     if (this.kind !== "none") {
+      this.setUpEdid();
       this.console.onWatchersChanged((n) => this.schedule(n));
       this.schedule(this.console.watchers);
     }
     return this.kind;
+  }
+
+  /** The EDID resizer, when the device has an EDID region. */
+  get edid(): EdidResizer | undefined {
+    return this.resizer;
+  }
+
+  private setUpEdid(): void {
+    if (this.edidOptions === false) return;
+    const region = findEdidRegion(this.dev);
+    if (!region) return;
+    this.resizer = new EdidResizer(this.dev, region, { log: this.options.log, ...this.edidOptions });
+    const resizer = this.resizer;
+    this.console.setSizeRequestHandler((w, h) => {
+      resizer.request(w, h);
+      return "forwarded";
+    });
+    if (this.initialSize) resizer.publish(this.initialSize.width, this.initialSize.height);
   }
 
   /** One poll: what the refresh timer does. Public so tests and benchmarks can drive it frame by frame. */
@@ -142,6 +171,7 @@ export class DisplayConsumer {
 
   stop(): void {
     this.stopped = true;
+    this.resizer?.close();
     this.schedule(0);
     this.dropBuffers();
   }
