@@ -2,14 +2,21 @@
  * `npm run bench`: the project's benchmarks. Timings are reported, never asserted; `--quick` runs a
  * short version (used by the test suite to prove the bench works).
  */
+import { benchConsumerAllocation, benchDamageThroughput, benchScene } from "./consumer.bench.ts";
 import { benchQueryGfxPlane } from "./query-gfx-plane.bench.ts";
 
 const quick = process.argv.includes("--quick");
 const json = process.argv.includes("--json");
 
 const query = await benchQueryGfxPlane(quick ? 50_000 : 5_000_000);
+const sizes: [number, number][] = quick ? [[320, 240]] : [[1920, 1080], [3840, 2160]];
+const damage = sizes.map(([w, h]) => benchDamageThroughput(w, h, quick ? 3 : 15));
+const scenes = sizes.flatMap(([w, h]) =>
+  (["idle", "typing", "desktop", "video"] as const).map((scene) => benchScene(scene, w, h, quick ? 5 : h > 1080 ? 30 : 60)),
+);
+const alloc = await Promise.all(sizes.map(([w, h]) => benchConsumerAllocation(w, h, quick ? 20 : h > 1080 ? 50 : 100)));
 if (json) {
-  console.log(JSON.stringify({ quick, node: process.version, results: [query] }, null, 2));
+  console.log(JSON.stringify({ quick, node: process.version, results: [query], damage, scenes, consumerAllocation: alloc }, null, 2));
 } else {
   const a = query.alloc;
   console.log(`vfio-display bench${quick ? " (quick)" : ""} — node ${process.version}`);
@@ -21,4 +28,19 @@ if (json) {
       `${a.exact ? "" : "≥ "}${a.bytesPerIteration.toFixed(3)} (heap +${a.shortRunGrowthBytes} B over ${(a.iterations / 10).toLocaleString("en")} calls, ` +
       `+${a.heapGrowthBytes} B over ${a.iterations.toLocaleString("en")}; ${a.gcDuringRun} GCs) |`,
   );
+  console.log("");
+  console.log("| damage detection | Buffer.compare (ms) | tracker, identical frame (ms) | tracker, every row changed (ms) | throughput vs compare |");
+  console.log("|---|---|---|---|---|");
+  for (const d of damage) {
+    console.log(`| ${d.width}x${d.height} | ${d.compareMs.toFixed(2)} | ${d.trackerIdleMs.toFixed(2)} | ${d.trackerFullChangeMs.toFixed(2)} | ${d.ratioIdle.toFixed(2)}× |`);
+  }
+  console.log("");
+  console.log("| consumer per frame | mean ms | p95 ms | rows changed / frame |");
+  console.log("|---|---|---|---|");
+  for (const s of scenes) console.log(`| ${s.scene} ${s.width}x${s.height} | ${s.meanMs.toFixed(2)} | ${s.p95Ms.toFixed(2)} | ${s.rowsChangedPerFrame.toFixed(0)} |`);
+  console.log("");
+  alloc.forEach((a, i) => {
+    const [w, h] = sizes[i]!;
+    console.log(`consumer heap bytes per full-change frame at ${w}x${h}: ${a.exact ? "" : "≥ "}${a.bytesPerIteration.toFixed(1)} (${a.gcDuringRun} GCs)`);
+  });
 }

@@ -45,6 +45,8 @@ export const DEFAULT_TILE = 64;
 export class DamageTracker {
   readonly surface: Uint32Array;
   readonly surfaceSource: PixelSource;
+  /** one view per surface row, made once: copying into it with set() allocates nothing */
+  private readonly surfaceRows: Uint8Array[];
   private readonly tilesX: number;
   private readonly tilesY: number;
   private readonly dirty: Uint8Array;
@@ -69,6 +71,7 @@ export class DamageTracker {
     }
     this.surface = new Uint32Array(width * height);
     this.surfaceSource = pixelSource(new Uint8Array(this.surface.buffer));
+    this.surfaceRows = Array.from({ length: height }, (_, y) => new Uint8Array(this.surface.buffer, y * width * 4, width * 4));
     this.tilesX = Math.ceil(width / tile);
     this.tilesY = Math.ceil(height / tile);
     this.dirty = new Uint8Array(this.tilesX * this.tilesY);
@@ -84,10 +87,12 @@ export class DamageTracker {
   }
 
   /**
-   * Compare row `y` of the frame — `width` XRGB8888 pixels at byte offset `offset` of `src` (4-aligned) —
-   * with the surface, copy it in if it differs, and mark the tiles it changed.
+   * Compare row `y` of the frame — `width` XRGB8888 pixels at byte offset `offset` of `src` (4-aligned),
+   * also given as `rowView`, a view of exactly those bytes — with the surface, copy it in if it differs, and
+   * mark the tiles it changed. (Callers keep row views from one frame to the next: Buffer.copy of a range
+   * would create a view per call.)
    */
-  row(y: number, src: PixelSource, offset: number): void {
+  row(y: number, src: PixelSource, offset: number, rowView: Uint8Array): void {
     const rowBytes = this.width * 4;
     const dstOffset = y * rowBytes;
     const dst = this.surfaceSource.bytes;
@@ -108,7 +113,7 @@ export class DamageTracker {
         }
       }
     }
-    src.bytes.copy(dst, dstOffset, offset, offset + rowBytes);
+    this.surfaceRows[y]!.set(rowView);
     if (this.firstRow[tileRow] === -1) this.firstRow[tileRow] = y;
     this.lastRow[tileRow] = y;
     this.changedRows++;

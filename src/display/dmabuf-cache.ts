@@ -48,7 +48,13 @@ export class DmabufCache {
 
   /** The buffer for `id`, moved to the front; GET_GFX_DMABUF on a miss. Negative errno on failure. */
   get(id: number): CachedDmabuf | number {
-    const at = this.entries.findIndex((e) => e.id === id);
+    let at = -1;
+    for (let i = 0; i < this.entries.length; i++) {
+      if (this.entries[i]!.id === id) {
+        at = i;
+        break;
+      }
+    }
     if (at >= 0) {
       this.stats.hits++;
       const e = this.entries[at]!;

@@ -40,14 +40,23 @@ export function unsupportedReason(layout: PlaneLayout): string | undefined {
 export class FrameReader {
   private line: Uint32Array;
   private lineSource: PixelSource;
+  private lineView: Uint8Array;
+  /** views of each source row for the current source and layout (rebuilt only when those change) */
+  private sourceRows: Uint8Array[] = [];
+  private rowsOf: Uint8Array | undefined;
+  private rowsStride = 0;
+  private rowsBytes = 0;
   private source: PixelSource | undefined;
   private sourceBytes: Uint8Array | undefined;
   private detiler: RowDetiler | undefined;
+  private tilingOf: PlaneLayout | undefined;
+  private tiling: TilingName = "linear";
   private detilerKey = "";
 
   constructor() {
     this.line = new Uint32Array(0);
-    this.lineSource = pixelSource(new Uint8Array(this.line.buffer));
+    this.lineView = new Uint8Array(this.line.buffer);
+    this.lineSource = pixelSource(this.lineView);
   }
 
   /**
@@ -59,7 +68,11 @@ export class FrameReader {
     const height = Math.min(layout.height, tracker.height);
     const decoder = rowDecoder(layout.drmFormat)!;
     const bpp = bytesPerPixel(layout.drmFormat);
-    const tiling = modifierDescriptor(layout.modifier)!.tiling;
+    if (layout !== this.tilingOf) {
+      this.tilingOf = layout;
+      this.tiling = modifierDescriptor(layout.modifier)!.tiling;
+    }
+    const tiling = this.tiling;
     const native = isNativeFormat(layout.drmFormat) && width === tracker.width && bytes.byteOffset % 4 === 0 && layout.stride % 4 === 0;
     if ((native || tiling !== "linear") && this.sourceBytes !== bytes) {
       this.source = pixelSource(bytes); // mappings start on a page: always aligned
@@ -72,17 +85,33 @@ export class FrameReader {
     for (let y = 0; y < height; y++) {
       const offset = y * layout.stride;
       if (offset + rowBytes <= readable) {
-        if (native) tracker.row(y, this.source!, offset);
+        if (native) tracker.row(y, this.source!, offset, this.rowView(bytes, layout.stride, rowBytes, y));
         else this.decodeRow(tracker, y, decoder, bytes, offset, width);
       } else {
         partial++;
         const pixels = offset < readable ? Math.floor((readable - offset) / bpp) & ~1 : 0;
         this.line.fill(0);
         if (pixels > 0) decoder(bytes, offset, pixels, this.line);
-        tracker.row(y, this.lineSource, 0);
+        tracker.row(y, this.lineSource, 0, this.lineView);
       }
     }
     return partial;
+  }
+
+  /** The view of source row y, from a per-source table built once. */
+  private rowView(bytes: Uint8Array, stride: number, rowBytes: number, y: number): Uint8Array {
+    if (this.rowsOf !== bytes || this.rowsStride !== stride || this.rowsBytes !== rowBytes) {
+      this.sourceRows = [];
+      this.rowsOf = bytes;
+      this.rowsStride = stride;
+      this.rowsBytes = rowBytes;
+    }
+    let v = this.sourceRows[y];
+    if (!v) {
+      v = bytes.subarray(y * stride, y * stride + rowBytes);
+      this.sourceRows[y] = v;
+    }
+    return v;
   }
 
   private readTiled(tracker: DamageTracker, layout: PlaneLayout, tiling: Exclude<TilingName, "linear">, decoder: RowDecoder, width: number, height: number, readable: number): number {
@@ -106,12 +135,13 @@ export class FrameReader {
 
   private decodeRow(tracker: DamageTracker, y: number, decoder: RowDecoder, bytes: Uint8Array, offset: number, width: number): void {
     decoder(bytes, offset, width, this.line);
-    tracker.row(y, this.lineSource, 0);
+    tracker.row(y, this.lineSource, 0, this.lineView);
   }
 
   private ensureLine(width: number): void {
     if (this.line.length === width) return;
     this.line = new Uint32Array(width);
-    this.lineSource = pixelSource(new Uint8Array(this.line.buffer));
+    this.lineView = new Uint8Array(this.line.buffer);
+    this.lineSource = pixelSource(this.lineView);
   }
 }

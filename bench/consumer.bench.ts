@@ -1,0 +1,141 @@
+/**
+ * The display consumer per frame, at 1080p and 4K, with guest workloads as scenes (idle, typing, desktop,
+ * full-motion video), on the model's mbochs-large; and damage detection's throughput as a ratio to
+ * Buffer.compare over the same frames. Only the consumer's refresh() is timed, never the guest's drawing.
+ */
+import { DamageTracker, pixelSource } from "../src/display/damage-tracker.ts";
+import { DisplayConsumer } from "../src/display/display-consumer.ts";
+import { createMbochsParent } from "../src/drivers/bochs/mbochs-parent.ts";
+import { BochsDisplay } from "../src/guest/bochs-display.ts";
+import { BochsGuest } from "../src/guest/bochs-guest.ts";
+import { createWorkload, type WorkloadSpec } from "../src/guest/workloads/registry.ts";
+import { keysymEventsFor } from "../src/guest/workloads/input.ts";
+import { HostKernel } from "../src/kernel/host-kernel.ts";
+import { measureAllocation, type AllocResult } from "./alloc-meter.ts";
+
+export interface SceneResult {
+  scene: string;
+  width: number;
+  height: number;
+  frames: number;
+  meanMs: number;
+  p95Ms: number;
+  rowsChangedPerFrame: number;
+}
+
+export interface DamageThroughput {
+  width: number;
+  height: number;
+  compareMs: number;
+  trackerIdleMs: number;
+  trackerFullChangeMs: number;
+  /** Buffer.compare time / tracker time on identical frames: ≥ 0.7 is the target */
+  ratioIdle: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function setup(width: number, height: number) {
+  const kernel = new HostKernel().registerParent(createMbochsParent());
+  const uuid = "0b5e55ed-0000-4000-8000-00000000c0de";
+  if (kernel.bus.create("mbochs", "mbochs-large", uuid) !== 0) throw new Error("create failed");
+  const hostDev = kernel.openDevice(uuid);
+  const guestDev = kernel.openDevice(uuid);
+  if (typeof hostDev === "number" || typeof guestDev === "number") throw new Error("open failed");
+  const guest = BochsGuest.attach(guestDev);
+  const display = new BochsDisplay(guest);
+  display.setMode({ width, height });
+  const consumer = new DisplayConsumer(hostDev, { edid: false });
+  consumer.start();
+  return { guest, display, consumer };
+}
+
+export function benchScene(scene: "idle" | "typing" | "desktop" | "video", width: number, height: number, frames: number): SceneResult {
+  const { display, consumer } = setup(width, height);
+  const spec: WorkloadSpec =
+    scene === "typing" || scene === "idle"
+      ? { kind: "console", options: { seed: 7, mode: { width, height }, bootLines: 40, bootMs: 200 } }
+      : { kind: scene, options: { seed: 7, mode: { width, height } } };
+  const workload = createWorkload(spec);
+  workload.start(display);
+  let t = 0;
+  const step = () => workload.frame((t += 1000 / 60));
+  for (let i = 0; i < 30; i++) step(); // boot log done, caches warm
+  for (let i = 0; i < 3; i++) consumer.refresh();
+  const keys = keysymEventsFor("the quick brown fox jumps over the lazy dog ");
+  const times: number[] = [];
+  const rowsBefore = consumer.stats.rowsChanged;
+  for (let i = 0; i < frames; i++) {
+    if (scene === "typing") for (const e of keys.slice((i * 2) % keys.length, ((i * 2) % keys.length) + 2)) workload.input(e);
+    if (scene !== "idle") step();
+    const t0 = performance.now();
+    consumer.refresh();
+    times.push(performance.now() - t0);
+  }
+  consumer.stop();
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    scene,
+    width,
+    height,
+    frames,
+    meanMs: times.reduce((a, b) => a + b, 0) / frames,
+    p95Ms: sorted[Math.floor(frames * 0.95)]!,
+    rowsChangedPerFrame: (consumer.stats.rowsChanged - rowsBefore) / frames,
+  };
+}
+
+export function benchDamageThroughput(width: number, height: number, runs: number): DamageThroughput {
+  const bytes = width * height * 4;
+  const a = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i += 4) a.writeUInt32LE((i * 2654435761) >>> 8, i);
+  const b = Buffer.from(a);
+  const tracker = new DamageTracker(width, height);
+  const src = pixelSource(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  const rows = Array.from({ length: height }, (_, y) => new Uint8Array(b.buffer, b.byteOffset + y * width * 4, width * 4));
+  const feed = () => {
+    for (let y = 0; y < height; y++) tracker.row(y, src, y * width * 4, rows[y]!);
+    tracker.endFrame();
+  };
+  feed(); // surface now equals the frame
+  const compare: number[] = [];
+  const idle: number[] = [];
+  const full: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    let t0 = performance.now();
+    if (a.compare(b) !== 0) throw new Error("frames differ");
+    compare.push(performance.now() - t0);
+    t0 = performance.now();
+    feed();
+    idle.push(performance.now() - t0);
+  }
+  const inverted = new Uint32Array(b.buffer, b.byteOffset, b.byteLength >>> 2);
+  for (let r = 0; r < runs; r++) {
+    for (let i = 0; i < inverted.length; i += 97) inverted[i] = ~inverted[i]!; // change every row
+    const t0 = performance.now();
+    feed();
+    full.push(performance.now() - t0);
+  }
+  const compareMs = median(compare);
+  const trackerIdleMs = median(idle);
+  return { width, height, compareMs, trackerIdleMs, trackerFullChangeMs: median(full), ratioIdle: compareMs / trackerIdleMs };
+}
+
+/** Heap bytes per consumer frame while every pixel changes (the guest fills the whole frame each time). */
+export async function benchConsumerAllocation(width: number, height: number, frames: number): Promise<AllocResult> {
+  const { guest, consumer } = setup(width, height);
+  let colour = 0;
+  for (let i = 0; i < 5; i++) {
+    guest.fill(0, 0, width, height, ++colour);
+    consumer.refresh();
+  }
+  const result = await measureAllocation(frames, () => {
+    guest.fill(0, 0, width, height, ++colour & 0xffffff);
+    consumer.refresh();
+  });
+  consumer.stop();
+  return result;
+}
