@@ -5,29 +5,15 @@ import { DrmPlaneType, setU32 } from "../../src/abi/index.ts";
 import { createMdpyParent } from "../../src/drivers/mdpy/index.ts";
 import { BochsDisplay } from "../../src/guest/bochs-display.ts";
 import { edidPreferredMode } from "../../src/guest/edid-preferred-mode.ts";
+import { generateEdid } from "../../src/display/edid-generate.ts";
 import { MdpyDisplay } from "../../src/guest/mdpy-display.ts";
 import { MdpyGuest } from "../../src/guest/mdpy-guest.ts";
 import { HostKernel } from "../../src/kernel/host-kernel.ts";
 import { bochsFixture } from "../helpers/bochs-fixture.ts";
 import { getDmabuf, nextUuid, query } from "../helpers/ioctl-args.ts";
 
-/** A minimal valid EDID 1.4 block whose first detailed timing is w x h. */
-function edidFor(w: number, h: number): Uint8Array {
-  const e = new Uint8Array(128);
-  e.set([0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00]);
-  e[18] = 1;
-  e[19] = 4;
-  const d = 54;
-  e[d] = 0x01; // pixel clock, non-zero: a timing descriptor
-  e[d + 2] = w & 0xff;
-  e[d + 4] = (w >> 8) << 4;
-  e[d + 5] = h & 0xff;
-  e[d + 7] = (h >> 8) << 4;
-  let sum = 0;
-  for (let i = 0; i < 127; i++) sum += e[i]!;
-  e[127] = (256 - (sum & 0xff)) & 0xff;
-  return e;
-}
+/** A valid EDID 1.4 block preferring w x h, made by the host's own generator. */
+const edidFor = (w: number, h: number): Uint8Array => generateEdid({ width: w, height: h });
 
 test("edidPreferredMode reads the first detailed timing and refuses bad headers, checksums and non-timings", () => {
   assert.deepEqual(edidPreferredMode(edidFor(1920, 1080)), { width: 1920, height: 1080 });
