@@ -28,6 +28,7 @@ import { FrameReader, unsupportedReason, type PlaneLayout } from "./frame-reader
 import { probeDisplay, queryPlane, type DisplayKind } from "./probe.ts";
 import { regionInfoOf } from "./region-info.ts";
 import { EdidResizer, findEdidRegion, type EdidResizerOptions } from "./edid-resizer.ts";
+import type { DirectFlipOutput, FlipEvent } from "./direct-flip.ts";
 
 export type DisplayMode = "auto" | "on" | "off";
 
@@ -87,6 +88,11 @@ export class DisplayConsumer {
   private readonly edidOptions: false | EdidResizerOptions;
   private readonly initialSize: { width: number; height: number } | undefined;
   private resizer: EdidResizer | undefined;
+  /** outputs that own a plane, by plane type */
+  private readonly outputs = new Map<number, DirectFlipOutput>();
+  /** the dma-buf id last flipped to each output */
+  private readonly flipped = new Map<number, number>();
+  private cursorOutputPos = -1;
 
   constructor(
     private readonly dev: DeviceFile,
@@ -154,6 +160,80 @@ export class DisplayConsumer {
     if (this.initialSize) resizer.publish(this.initialSize.width, this.initialSize.height);
   }
 
+  /**
+   * Give a device plane to a named output (direct flip). Only dma-buf devices can; a plane has at most one
+   * output and names are unique. Returns a function that gives the plane back to the Console.
+   */
+  attachOutput(output: DirectFlipOutput): () => void {
+    if (this.kind !== "dmabuf") throw new DisplayError(`direct flip needs a dma-buf device (this one is ${this.kind})`);
+    if (output.planeType !== DrmPlaneType.PRIMARY && output.planeType !== DrmPlaneType.CURSOR) {
+      throw new DisplayError(`plane type ${output.planeType} cannot be flipped directly`);
+    }
+    for (const o of this.outputs.values()) {
+      if (o.name === output.name) throw new DisplayError(`an output named "${output.name}" is already attached`);
+    }
+    const owner = this.outputs.get(output.planeType);
+    if (owner) throw new DisplayError(`the ${output.planeType === DrmPlaneType.PRIMARY ? "primary" : "cursor"} plane already goes to "${owner.name}"`);
+    this.outputs.set(output.planeType, output);
+    this.flipped.delete(output.planeType);
+    return () => {
+      if (this.outputs.get(output.planeType) !== output) return;
+      this.outputs.delete(output.planeType);
+      this.flipped.delete(output.planeType);
+      if (output.planeType === DrmPlaneType.PRIMARY) this.primaryId = 0; // the Console takes the plane back: full redraw
+      else this.cursorId = 0;
+    };
+  }
+
+  /** Hand the plane just queried (in `p`) to its output if it changed; true if the plane has an output. */
+  private flipToOutput(planeType: number, p: GfxPlaneInfoView, visible: boolean): boolean {
+    const output = this.outputs.get(planeType);
+    if (!output) return false;
+    if (!visible) {
+      if (this.flipped.get(planeType) !== 0) {
+        this.flipped.set(planeType, 0);
+        output.onDisable?.("plane off");
+      }
+      return true;
+    }
+    if (this.flipped.get(planeType) === p.id) {
+      // Same buffer: for a cursor the position may still have moved.
+      const pos = (p.xPos & 0xffff) * 0x10000 + (p.yPos & 0xffff);
+      if (planeType === DrmPlaneType.CURSOR && this.cursorOutputPos !== pos) {
+        this.cursorOutputPos = pos;
+        this.emitFlip(output, p);
+      }
+      return true;
+    }
+    this.emitFlip(output, p);
+    return true;
+  }
+
+  private emitFlip(output: DirectFlipOutput, p: GfxPlaneInfoView): void {
+    const entry = this.cache.get(p.id);
+    if (typeof entry === "number") {
+      this.options.log(`GET_GFX_DMABUF(${p.id}) for output ${output.name} failed: ${describeResult(entry)}`);
+      return;
+    }
+    this.flipped.set(output.planeType, p.id);
+    const event: FlipEvent = {
+      output: output.name,
+      dmabufId: p.id,
+      file: entry.file,
+      mapping: entry.mapping,
+      drmFormat: p.drmFormat,
+      modifier: p.drmFormatMod,
+      width: p.width,
+      height: p.height,
+      stride: p.stride,
+      xPos: p.xPos,
+      yPos: p.yPos,
+      xHot: p.xHot,
+      yHot: p.yHot,
+    };
+    output.onFlip(event);
+  }
+
   /** One poll: what the refresh timer does. Public so tests and benchmarks can drive it frame by frame. */
   refresh(): void {
     if (this.stopped || this.kind === "none") return;
@@ -188,6 +268,10 @@ export class DisplayConsumer {
   }
 
   private dropBuffers(): void {
+    for (const [type, output] of this.outputs) {
+      if (this.flipped.get(type)) output.onDisable?.("device reset or removed");
+      this.flipped.delete(type);
+    }
     this.cache.clear();
     if (this.region) this.region.mapping.unmap();
     this.region = undefined;
@@ -213,7 +297,13 @@ export class DisplayConsumer {
     const ret = queryPlane(this.dev, "dmabuf", DrmPlaneType.PRIMARY, this.plane);
     if (ret < 0) return this.queryFailed(ret);
     const p = this.plane;
-    if (p.drmFormat === 0 || p.size === 0) {
+    const visible = p.drmFormat !== 0 && p.size !== 0;
+    if (this.flipToOutput(DrmPlaneType.PRIMARY, p, visible)) {
+      this.refreshCursor();
+      this.cache.trim();
+      return;
+    }
+    if (!visible) {
       this.primaryId = 0;
       this.console.publishDisplayOff("guest display off", this.options.blankWhenOff);
       return;
@@ -275,6 +365,7 @@ export class DisplayConsumer {
     const c = this.cursorPlane;
     const ret = queryPlane(this.dev, "dmabuf", DrmPlaneType.CURSOR, c);
     const visible = ret === 0 && c.drmFormat !== 0 && c.size !== 0;
+    if (this.flipToOutput(DrmPlaneType.CURSOR, c, visible)) return false;
     if (!visible) {
       if (this.cursorId !== 0) {
         this.cursorId = 0;
