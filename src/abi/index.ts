@@ -17,3 +17,4 @@ export * from "./drm-plane-type.ts";
 export * from "./device-file.ts";
 export * from "./pci-regs.ts";
 export * from "./c8-palette.ts";
+export * from "./ext-plane-notify.ts";

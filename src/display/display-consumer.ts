@@ -29,6 +29,7 @@ import { probeDisplay, queryPlane, type DisplayKind } from "./probe.ts";
 import { regionInfoOf } from "./region-info.ts";
 import { EdidResizer, findEdidRegion, type EdidResizerOptions } from "./edid-resizer.ts";
 import type { DirectFlipOutput, FlipEvent } from "./direct-flip.ts";
+import { planeNotifyIrq, setIrqEventfd } from "./plane-notify.ts";
 
 export type DisplayMode = "auto" | "on" | "off";
 
@@ -47,6 +48,18 @@ export interface ConsumerOptions {
   edid?: false | EdidResizerOptions;
   /** publish an EDID preferring this size at start (QEMU's xres/yres); default: leave the EDID alone */
   initialSize?: { width: number; height: number };
+  /**
+   * Make an eventfd for the plane-change notification extension (docs/extensions.md). Given, and offered
+   * by the device, the consumer queries only after a signal; otherwise it polls.
+   */
+  eventfd?: () => EventNotifier | number;
+}
+
+/** An eventfd in the calling process, as the consumer needs it. */
+export interface EventNotifier {
+  readonly fd: number;
+  onSignal(listener: () => void): () => void;
+  close(): number;
 }
 
 export class DisplayError extends Error {
@@ -56,6 +69,8 @@ export class DisplayError extends Error {
 export interface ConsumerStats {
   ticks: number;
   queries: number;
+  /** polls that needed no query because no plane-change signal had come */
+  queriesSkipped: number;
   frames: number;
   /** rows found changed by comparison, over all frames */
   rowsChanged: number;
@@ -71,7 +86,7 @@ interface RegionMap {
 
 export class DisplayConsumer {
   readonly console: Console;
-  readonly stats: ConsumerStats = { ticks: 0, queries: 0, frames: 0, rowsChanged: 0, queryErrors: {} };
+  readonly stats: ConsumerStats = { ticks: 0, queries: 0, queriesSkipped: 0, frames: 0, rowsChanged: 0, queryErrors: {} };
   private kind: DisplayKind = "none";
   private readonly plane = new GfxPlaneInfoView();
   private readonly cursorPlane = new GfxPlaneInfoView();
@@ -84,7 +99,13 @@ export class DisplayConsumer {
   private region: RegionMap | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private readonly options: Required<Omit<ConsumerOptions, "log" | "edid" | "initialSize">> & { log: (m: string) => void };
+  private readonly options: Required<Omit<ConsumerOptions, "log" | "edid" | "initialSize" | "eventfd">> & { log: (m: string) => void };
+  private readonly makeEventfd: (() => EventNotifier | number) | undefined;
+  private notifier: EventNotifier | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** a plane-change signal arrived since the last query (starts true: the first poll always queries) */
+  private signalled = true;
+  private current: CachedDmabuf | undefined;
   private readonly edidOptions: false | EdidResizerOptions;
   private readonly initialSize: { width: number; height: number } | undefined;
   private resizer: EdidResizer | undefined;
@@ -110,6 +131,7 @@ export class DisplayConsumer {
       throw new RangeError(`refreshHz ${this.options.refreshHz} must be in (0, 1000]`);
     }
     this.edidOptions = options.edid ?? {};
+    this.makeEventfd = options.eventfd;
     this.initialSize = options.initialSize;
     this.console = new Console(this.options.name);
     this.cache = new DmabufCache(dev, this.options.cacheSize);
@@ -136,10 +158,34 @@ export class DisplayConsumer {
     }
     if (this.kind !== "none") {
       this.setUpEdid();
+      if (this.kind === "dmabuf") this.setUpNotification();
       this.console.onWatchersChanged((n) => this.schedule(n));
       this.schedule(this.console.watchers);
     }
     return this.kind;
+  }
+
+  /** Whether plane changes are signalled (the extension is armed) rather than polled for. */
+  get notified(): boolean {
+    return this.notifier !== undefined;
+  }
+
+  /** Arm the plane-change notification extension if the device offers it and we can make an eventfd. */
+  private setUpNotification(): void {
+    if (!this.makeEventfd) return;
+    const irqIndex = planeNotifyIrq(this.dev);
+    if (irqIndex === undefined) return;
+    const notifier = this.makeEventfd();
+    if (typeof notifier === "number") return this.options.log(`eventfd failed: ${describeResult(notifier)}`);
+    const ret = setIrqEventfd(this.dev, irqIndex, notifier.fd);
+    if (ret !== 0) {
+      notifier.close();
+      return this.options.log(`VFIO_DEVICE_SET_IRQS(${irqIndex}) failed: ${describeResult(ret)}`);
+    }
+    this.notifier = notifier;
+    this.unsubscribe = notifier.onSignal(() => {
+      this.signalled = true;
+    });
   }
 
   /** The EDID resizer, when the device has an EDID region. */
@@ -252,6 +298,9 @@ export class DisplayConsumer {
   stop(): void {
     this.stopped = true;
     this.resizer?.close();
+    this.unsubscribe?.();
+    this.notifier?.close();
+    this.notifier = undefined;
     this.schedule(0);
     this.dropBuffers();
   }
@@ -268,6 +317,8 @@ export class DisplayConsumer {
   }
 
   private dropBuffers(): void {
+    this.current = undefined;
+    this.signalled = true;
     for (const [type, output] of this.outputs) {
       if (this.flipped.get(type)) output.onDisable?.("device reset or removed");
       this.flipped.delete(type);
@@ -293,6 +344,14 @@ export class DisplayConsumer {
   }
 
   private refreshDmabuf(): void {
+    // With notification, nothing the query would answer has changed since the last one: only the pixels
+    // inside the current buffer may have, so compare those and skip the ioctls.
+    if (this.notifier && !this.signalled && this.current && this.outputs.size === 0) {
+      this.stats.queriesSkipped++;
+      this.readFrame(this.current);
+      return;
+    }
+    this.signalled = false;
     this.stats.queries++;
     const ret = queryPlane(this.dev, "dmabuf", DrmPlaneType.PRIMARY, this.plane);
     if (ret < 0) return this.queryFailed(ret);
@@ -303,6 +362,7 @@ export class DisplayConsumer {
       this.cache.trim();
       return;
     }
+    this.current = undefined;
     if (!visible) {
       this.primaryId = 0;
       this.console.publishDisplayOff("guest display off", this.options.blankWhenOff);
@@ -326,6 +386,7 @@ export class DisplayConsumer {
       this.primaryId = p.id;
       this.useLayout(layout);
     }
+    this.current = entry;
     this.readFrame(entry);
     if (this.refreshCursor()) changed = true;
     if (changed) this.cache.trim();

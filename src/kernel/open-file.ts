@@ -18,6 +18,8 @@ export interface Vma {
 export interface IoctlContext {
   /** Install a new fd for `file`, taking a reference of its own. Returns the fd or -EMFILE. */
   installFd(file: OpenFile): number;
+  /** The file an fd of the calling process refers to (fdget), or undefined. */
+  get(fd: number): OpenFile | undefined;
 }
 
 export interface FileOps {

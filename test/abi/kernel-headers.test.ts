@@ -33,6 +33,7 @@ import * as mmanNs from "../../src/abi/mman.ts";
 import * as pciRegsNs from "../../src/abi/pci-regs.ts";
 import * as c8PaletteNs from "../../src/abi/c8-palette.ts";
 import * as tilingNs from "../../src/abi/intel-tiling.ts";
+import * as planeNotifyNs from "../../src/abi/ext-plane-notify.ts";
 import * as deviceInfoNs from "../../src/abi/vfio-device-info.ts";
 import * as edidNs from "../../src/abi/vfio-gfx-edid.ts";
 import * as planeNs from "../../src/abi/vfio-gfx-plane-info.ts";
@@ -253,6 +254,16 @@ const MODULES: readonly ModuleRules[] = [
       LINEAR_ALIGN_BYTES: "GVT's linear stride unit, from i915 code, not a uAPI constant",
       MAX_SURFACE_BYTES: "the u32 size field's range, not a uAPI constant",
       TILING_CPPS: "the bytes-per-pixel values the layouts are defined for, not a uAPI constant",
+    },
+  },
+  {
+    file: "ext-plane-notify.ts",
+    ns: planeNotifyNs,
+    excluded: {
+      VFIO_DEVICE_INFO_CAP_PLANE_NOTIFY: "our extension, not in any kernel header",
+      PLANE_NOTIFY_CAP_SIZE: "our extension, not in any kernel header",
+      PlaneNotifyCapOffset: "our extension, not in any kernel header",
+      DEVICE_INFO_CAPS_START: "our extension's layout choice (mainline sizeof(vfio_device_info))",
     },
   },
   {

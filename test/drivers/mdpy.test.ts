@@ -695,7 +695,7 @@ test("driver mmap: views never exceed the framebuffer; ioctls on random bytes ne
     }),
     { numRuns: 2000 },
   );
-  const ctx = { installFd: (): number => -Errno.EMFILE };
+  const ctx = { installFd: (): number => -Errno.EMFILE, get: () => undefined };
   const requests = [VFIO_DEVICE_GET_INFO, VFIO_DEVICE_GET_REGION_INFO, VFIO_DEVICE_GET_IRQ_INFO, VFIO_DEVICE_QUERY_GFX_PLANE];
   fc.assert(
     fc.property(fc.constantFrom(...requests), fc.uint8Array({ maxLength: 80 }), (req, bytes) => {

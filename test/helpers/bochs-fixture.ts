@@ -15,8 +15,8 @@ export interface BochsFixture {
   guest: BochsGuest;
 }
 
-export function bochsFixture(options: { type?: string; quirks?: boolean } = {}): BochsFixture {
-  const kernel = new HostKernel().registerParent(createMbochsParent({ quirks: options.quirks ?? false }));
+export function bochsFixture(options: { type?: string; quirks?: boolean; planeNotify?: boolean } = {}): BochsFixture {
+  const kernel = new HostKernel().registerParent(createMbochsParent({ quirks: options.quirks ?? false, planeNotify: options.planeNotify ?? false }));
   const uuid = nextUuid();
   const created = kernel.bus.create("mbochs", options.type ?? "mbochs-medium", uuid);
   if (created !== 0) throw new Error(`create failed: ${created}`);

@@ -5,8 +5,19 @@
  * With `quirks` on, the model also does what the real driver observably gets wrong (see README.md).
  */
 import {
+  DEVICE_INFO_CAPS_START,
   DEVICE_INFO_MINSZ,
+  DEVICE_INFO_SIZE,
   Errno,
+  IRQ_SET_SIZE,
+  PLANE_NOTIFY_CAP_SIZE,
+  PlaneNotifyCapOffset,
+  VFIO_DEVICE_INFO_CAP_PLANE_NOTIFY,
+  VFIO_IRQ_SET_ACTION_TYPE_MASK,
+  VFIO_IRQ_SET_DATA_TYPE_MASK,
+  VfioIrqInfoFlags,
+  VfioIrqSetFlags,
+  getI32,
   GFX_PLANE_INFO_MINSZ,
   GfxPlaneInfoView,
   IRQ_INFO_SIZE,
@@ -38,8 +49,9 @@ import {
   setU64Number,
   type IoctlArg,
 } from "../../abi/index.ts";
-import type { IoctlContext, Vma } from "../../kernel/open-file.ts";
+import type { IoctlContext, OpenFile, Vma } from "../../kernel/open-file.ts";
 import { userBytes } from "../../kernel/open-file.ts";
+import { EventFd } from "../../kernel/eventfd.ts";
 import { coreGetRegionInfo, type RegionDescription } from "../../kernel/region-info-reply.ts";
 import type { VfioDeviceOps } from "../../kernel/vfio-device.ts";
 import { splitAccess } from "../common/split-access.ts";
@@ -65,11 +77,29 @@ export const MBOCHS_EDID_REGION_INDEX = 9;
 export const MBOCHS_NUM_REGIONS = 10;
 /** vfio_region_info followed by one TYPE cap: the only reply size the pre-6.19 driver accepts. */
 const REGION_INFO_EXT_SIZE = 48;
+/** DISPI registers whose writes can change what QUERY_GFX_PLANE answers. */
+const PLANE_REGISTERS = new Set<number>([
+  VbeIndex.XRES,
+  VbeIndex.YRES,
+  VbeIndex.BPP,
+  VbeIndex.ENABLE,
+  VbeIndex.VIRT_WIDTH,
+  VbeIndex.X_OFFSET,
+  VbeIndex.Y_OFFSET,
+]);
 
 export interface MbochsOptions {
   /** reproduce the real driver's observable bugs (default off: the documented behaviour) */
   quirks?: boolean;
+  /**
+   * offer the plane-change notification extension (src/abi/ext-plane-notify.ts) on IRQ index 5. Off by
+   * default: the real mbochs has no interrupts, and the model answers as it does.
+   */
+  planeNotify?: boolean;
 }
+
+/** The device-specific IRQ index of the plane-change notification (the first after the PCI ones). */
+export const PLANE_NOTIFY_IRQ_INDEX = VFIO_PCI_NUM_IRQS;
 
 export class MbochsDevice implements VfioDeviceOps {
   readonly memsize: number;
@@ -82,6 +112,9 @@ export class MbochsDevice implements VfioDeviceOps {
   /** scratch for one QUERY_GFX_PLANE: the kernel's on-stack struct, so a query allocates nothing */
   private readonly plane = new GfxPlaneInfoView();
   private readonly mode = emptyMode();
+  readonly planeNotify: boolean;
+  /** the eventfd armed for plane-change notification (holds a reference) */
+  private notifyFile: OpenFile | undefined;
 
   constructor(
     readonly uuid: string,
@@ -90,6 +123,7 @@ export class MbochsDevice implements VfioDeviceOps {
   ) {
     this.memsize = type.mbytes * 1024 * 1024;
     this.quirks = options.quirks ?? false;
+    this.planeNotify = options.planeNotify ?? false;
     this.vram = new Vram(this.memsize);
     this.edid = new BochsEdid(type.maxX, type.maxY);
     this.config = new PciConfigSpace(
@@ -115,12 +149,21 @@ export class MbochsDevice implements VfioDeviceOps {
     this.vbe.fill(0);
     this.vbe[VbeIndex.ID] = VBE_DISPI_ID5;
     this.vbe[VbeIndex.VIDEO_MEMORY_64K] = this.memsize / (64 * 1024);
+    this.notifyPlaneChange();
     return 0;
   }
 
   closeDevice(): void {
     this.dmabufs.clear();
     this.vram.release();
+    this.notifyFile?.put();
+    this.notifyFile = undefined;
+  }
+
+  /** Tell the armed eventfd (if any) that what QUERY_GFX_PLANE answers may have changed. */
+  private notifyPlaneChange(): void {
+    const f = this.notifyFile;
+    if (f && f.ops instanceof EventFd) f.ops.signal();
   }
 
   ioctl(request: number, arg: IoctlArg, ctx: IoctlContext): number {
@@ -136,7 +179,7 @@ export class MbochsDevice implements VfioDeviceOps {
       case VFIO_DEVICE_GET_GFX_DMABUF:
         return this.getGfxDmabuf(arg, ctx);
       case VFIO_DEVICE_SET_IRQS:
-        return -Errno.EINVAL;
+        return this.planeNotify ? this.setIrqs(arg, ctx) : -Errno.EINVAL;
       case VFIO_DEVICE_RESET:
         return this.reset();
       default:
@@ -152,12 +195,80 @@ export class MbochsDevice implements VfioDeviceOps {
     setU32(b, 4, VfioDeviceFlags.PCI);
     setU32(b, 8, MBOCHS_NUM_REGIONS);
     setU32(b, 12, VFIO_PCI_NUM_IRQS);
+    if (this.planeNotify) return this.describePlaneNotify(b);
+    return 0;
+  }
+
+  /** The extension's device-info capability, by the capability-chain protocol. */
+  private describePlaneNotify(b: Uint8Array): number {
+    const argsz = getU32(b, 0);
+    const needed = DEVICE_INFO_CAPS_START + PLANE_NOTIFY_CAP_SIZE;
+    setU32(b, 4, VfioDeviceFlags.PCI | VfioDeviceFlags.CAPS);
+    setU32(b, 12, VFIO_PCI_NUM_IRQS + 1);
+    if (argsz < needed) {
+      setU32(b, 0, needed);
+      if (argsz >= DEVICE_INFO_SIZE && b.length >= DEVICE_INFO_SIZE) setU32(b, 16, 0);
+      return 0;
+    }
+    if (b.length < needed) return -Errno.EFAULT;
+    setU32(b, 16, DEVICE_INFO_CAPS_START);
+    b.fill(0, DEVICE_INFO_SIZE, needed);
+    setU16(b, DEVICE_INFO_CAPS_START + PlaneNotifyCapOffset.id, VFIO_DEVICE_INFO_CAP_PLANE_NOTIFY);
+    setU16(b, DEVICE_INFO_CAPS_START + PlaneNotifyCapOffset.version, 1);
+    setU32(b, DEVICE_INFO_CAPS_START + PlaneNotifyCapOffset.next, 0);
+    setU32(b, DEVICE_INFO_CAPS_START + PlaneNotifyCapOffset.irqIndex, PLANE_NOTIFY_IRQ_INDEX);
+    return 0;
+  }
+
+  /** SET_IRQS for the notification IRQ: arm or remove an eventfd, or trigger it (DATA_NONE). */
+  private setIrqs(arg: IoctlArg, ctx: IoctlContext): number {
+    const b = userBytes(arg, IRQ_SET_SIZE);
+    if (typeof b === "number") return b;
+    const argsz = getU32(b, 0);
+    const flags = getU32(b, 4);
+    const index = getU32(b, 8);
+    const start = getU32(b, 12);
+    const count = getU32(b, 16);
+    if (argsz < IRQ_SET_SIZE || index !== PLANE_NOTIFY_IRQ_INDEX) return -Errno.EINVAL;
+    const action = flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
+    const data = flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+    if ((flags & ~(VFIO_IRQ_SET_ACTION_TYPE_MASK | VFIO_IRQ_SET_DATA_TYPE_MASK)) !== 0) return -Errno.EINVAL;
+    if (action !== VfioIrqSetFlags.ACTION_TRIGGER || start !== 0 || count > 1) return -Errno.EINVAL;
+    if (data === VfioIrqSetFlags.DATA_NONE) {
+      if (count === 0) {
+        this.notifyFile?.put();
+        this.notifyFile = undefined;
+      } else {
+        this.notifyPlaneChange();
+      }
+      return 0;
+    }
+    if (data !== VfioIrqSetFlags.DATA_EVENTFD || count !== 1) return -Errno.EINVAL;
+    if (argsz < IRQ_SET_SIZE + 4) return -Errno.EINVAL;
+    const d = userBytes(arg, IRQ_SET_SIZE + 4);
+    if (typeof d === "number") return d;
+    const fd = getI32(d, IRQ_SET_SIZE);
+    if (fd === -1) {
+      this.notifyFile?.put();
+      this.notifyFile = undefined;
+      return 0;
+    }
+    const file = ctx.get(fd);
+    if (!file) return -Errno.EBADF;
+    if (!(file.ops instanceof EventFd)) return -Errno.EINVAL;
+    this.notifyFile?.put();
+    this.notifyFile = file.get();
     return 0;
   }
 
   private getIrqInfo(arg: IoctlArg): number {
     const b = userBytes(arg, IRQ_INFO_SIZE);
     if (typeof b === "number") return b;
+    if (this.planeNotify && getU32(b, 0) >= IRQ_INFO_SIZE && getU32(b, 8) === PLANE_NOTIFY_IRQ_INDEX) {
+      setU32(b, 4, VfioIrqInfoFlags.EVENTFD);
+      setU32(b, 12, 1);
+      return 0;
+    }
     if (getU32(b, 0) < IRQ_INFO_SIZE || getU32(b, 8) >= VFIO_PCI_NUM_IRQS) return -Errno.EINVAL;
     setU32(b, 12, 0); // count 0: mbochs has no interrupts (flags come back as the caller sent them)
     return 0;
@@ -335,7 +446,12 @@ export class MbochsDevice implements VfioDeviceOps {
   private mmioWrite(offset: number, data: Uint8Array): void {
     if (offset >= MmioLayout.DISPI_START && offset <= MmioLayout.DISPI_END && data.length === 2) {
       const index = (offset - MmioLayout.DISPI_START) >> 1;
-      if (index < VBE_DISPI_INDEX_COUNT) this.vbe[index] = getU16(data, 0);
+      if (index < VBE_DISPI_INDEX_COUNT) {
+        const value = getU16(data, 0);
+        const changed = this.vbe[index] !== value;
+        this.vbe[index] = value;
+        if (changed && PLANE_REGISTERS.has(index)) this.notifyPlaneChange();
+      }
     }
     // VGA ioports, QEMU extended registers and the EDID window are read-only or unhandled: ignored.
   }
