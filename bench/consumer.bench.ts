@@ -96,7 +96,9 @@ export function benchDamageThroughput(width: number, height: number, runs: numbe
   const tracker = new DamageTracker(width, height);
   const src = pixelSource(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
   const rows = Array.from({ length: height }, (_, y) => new Uint8Array(b.buffer, b.byteOffset + y * width * 4, width * 4));
+  // What the consumer does with a packed XRGB8888 frame: one whole-frame compare, then rows if it differs.
   const feed = () => {
+    if (tracker.frameUnchanged(src, 0)) return;
     for (let y = 0; y < height; y++) tracker.row(y, src, y * width * 4, rows[y]!);
     tracker.endFrame();
   };

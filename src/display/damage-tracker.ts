@@ -119,6 +119,17 @@ export class DamageTracker {
     this.changedRows++;
   }
 
+  /**
+   * True when a packed frame (rows back to back from byte `offset` of `src`) equals the surface: one memcmp
+   * over the whole frame instead of one per row, which is what an idle guest costs. False says nothing
+   * about where it differs; the caller then goes row by row.
+   */
+  frameUnchanged(src: PixelSource, offset: number): boolean {
+    const bytes = this.width * this.height * 4;
+    if (offset + bytes > src.bytes.length) return false;
+    return src.bytes.compare(this.surfaceSource.bytes, 0, bytes, offset, offset + bytes) === 0;
+  }
+
   /** Mark the whole surface changed (a new surface, or a front-end that needs everything). */
   markAll(): void {
     this.dirty.fill(1);
