@@ -4,23 +4,12 @@ import assert from "node:assert/strict";
 import { DrmFormat, I915_FORMAT_MOD_X_TILED, I915_FORMAT_MOD_Y_TILED, I915_FORMAT_MOD_Yf_TILED, type DeviceFile } from "../../src/abi/index.ts";
 import { DisplayConsumer } from "../../src/display/display-consumer.ts";
 import type { CursorShape } from "../../src/display/console.ts";
-import { createGvtParent } from "../../src/drivers/gvt/index.ts";
 import { GvtGuest } from "../../src/guest/gvt-guest.ts";
 import { fillRect } from "../../src/guest/tiled-surface.ts";
-import { GuestRam } from "../../src/kernel/guest-ram.ts";
-import { HostKernel } from "../../src/kernel/host-kernel.ts";
-import { nextUuid } from "../helpers/ioctl-args.ts";
-
-const MiB = 1024 * 1024;
+import { gvtDevice } from "../helpers/gvt-fixture.ts";
 
 function gvt(shuffleSeed?: number): { dev: DeviceFile; guest: GvtGuest } {
-  const ram = new GuestRam(64 * MiB);
-  const kernel = new HostKernel().registerParent(createGvtParent({ guestRam: ram }));
-  const uuid = nextUuid();
-  assert.equal(kernel.bus.create("i915-gvt", "GVTg_V5_4", uuid), 0);
-  const dev = kernel.openDevice(uuid);
-  const guestDev = kernel.openDevice(uuid);
-  if (typeof dev === "number" || typeof guestDev === "number") throw new Error("open failed");
+  const { dev, guestDev, ram } = gvtDevice({ ramMiB: 64 });
   return { dev, guest: GvtGuest.attach(guestDev, ram, shuffleSeed === undefined ? {} : { shuffleSeed }) };
 }
 

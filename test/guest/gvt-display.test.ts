@@ -3,24 +3,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DrmPlaneType, I915_FORMAT_MOD_X_TILED, type DeviceFile } from "../../src/abi/index.ts";
 import { DisplayConsumer } from "../../src/display/display-consumer.ts";
-import { createGvtParent } from "../../src/drivers/gvt/index.ts";
 import { GvtDisplay } from "../../src/guest/gvt-display.ts";
 import { GvtGuest } from "../../src/guest/gvt-guest.ts";
 import { createWorkload } from "../../src/guest/workloads/registry.ts";
-import { GuestRam } from "../../src/kernel/guest-ram.ts";
-import { HostKernel } from "../../src/kernel/host-kernel.ts";
-import { nextUuid, query } from "../helpers/ioctl-args.ts";
-
-const MiB = 1024 * 1024;
+import { gvtDevice } from "../helpers/gvt-fixture.ts";
+import { query } from "../helpers/ioctl-args.ts";
 
 function setup(): { dev: DeviceFile; display: GvtDisplay } {
-  const ram = new GuestRam(96 * MiB);
-  const kernel = new HostKernel().registerParent(createGvtParent({ guestRam: ram }));
-  const uuid = nextUuid();
-  assert.equal(kernel.bus.create("i915-gvt", "GVTg_V5_4", uuid), 0);
-  const dev = kernel.openDevice(uuid);
-  const guestDev = kernel.openDevice(uuid);
-  if (typeof dev === "number" || typeof guestDev === "number") throw new Error("open failed");
+  const { dev, guestDev, ram } = gvtDevice();
   return { dev, display: new GvtDisplay(GvtGuest.attach(guestDev, ram, { shuffleSeed: 3 })) };
 }
 

@@ -3,27 +3,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { DisplayConsumer } from "../../src/display/display-consumer.ts";
-import { createGvtParent } from "../../src/drivers/gvt/index.ts";
 import { GVT_WORKER_SHUFFLE_SEED, gvtGuestDisplay } from "../../src/guest/gvt-worker-guest.ts";
 import { createWorkload, type WorkloadSpec } from "../../src/guest/workloads/registry.ts";
 import { WorkloadRunner } from "../../src/guest/workloads/runner.ts";
 import { GuestVcpu } from "../../src/guest/workloads/worker/guest-vcpu.ts";
-import { GuestRam } from "../../src/kernel/guest-ram.ts";
-import { HostKernel } from "../../src/kernel/host-kernel.ts";
-import { nextUuid } from "../helpers/ioctl-args.ts";
+import { gvtDevice } from "../helpers/gvt-fixture.ts";
 
-const MiB = 1024 * 1024;
-
-function gvtDevice() {
-  const ram = new GuestRam(96 * MiB);
-  const kernel = new HostKernel().registerParent(createGvtParent({ guestRam: ram }));
-  const uuid = nextUuid();
-  assert.equal(kernel.bus.create("i915-gvt", "GVTg_V5_4", uuid), 0);
-  const dev = kernel.openDevice(uuid);
-  const guestDev = kernel.openDevice(uuid);
-  if (typeof dev === "number" || typeof guestDev === "number") throw new Error("open failed");
-  return { dev, guestDev, ram };
-}
 
 function hostHash(consumer: DisplayConsumer): string {
   consumer.refresh();

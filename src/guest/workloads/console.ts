@@ -14,7 +14,7 @@ import type { DisplayMode, GuestDisplay } from "../guest-display.ts";
 import { bootLog, KERNEL_RELEASE, KERNEL_VERSION, type BootLine } from "./boot-log.ts";
 import { Keyboard, Keysym, type InputEvent } from "./input.ts";
 import { attr, Color, DEFAULT_ATTR, TextGrid } from "./text-grid.ts";
-import { ensureMode, FlipTracker, WorkloadBase, type SwitchableWorkload } from "./workload.ts";
+import { FlipTracker, WorkloadBase, type SwitchableWorkload } from "./workload.ts";
 import { formatDate } from "./clock.ts";
 
 export interface ConsoleOptions {
@@ -96,10 +96,7 @@ export class ConsoleWorkload extends WorkloadBase implements SwitchableWorkload 
 
   startShared(flips: FlipTracker): void {
     this.flips = flips;
-    this.attach(flips.display);
-    const before = flips.display.mode;
-    const mode = ensureMode(flips.display, this.options.mode);
-    if (!before || before.width !== mode.width || before.height !== mode.height) flips.modeWasSet();
+    this.attachShared(flips, this.options.mode);
     this.layout();
     const g = this.grid!;
     this.boot = bootLog({

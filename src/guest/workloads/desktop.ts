@@ -20,7 +20,7 @@ import { arrowCursor } from "./cursor-image.ts";
 import { blit, blitAlpha, createImage, drawText, fillRect, rgb, strokeRect, subImage, textWidth, verticalGradient } from "./draw.ts";
 import { Buttons, Keyboard, Keysym, type InputEvent } from "./input.ts";
 import { Prng } from "./prng.ts";
-import { ensureMode, FlipTracker, WorkloadBase, type SwitchableWorkload } from "./workload.ts";
+import { FlipTracker, WorkloadBase, type SwitchableWorkload } from "./workload.ts";
 
 export interface DesktopOptions {
   seed: number;
@@ -149,10 +149,7 @@ export class DesktopWorkload extends WorkloadBase implements SwitchableWorkload 
 
   startShared(flips: FlipTracker): void {
     this.flips = flips;
-    this.attach(flips.display);
-    const before = flips.display.mode;
-    const mode = ensureMode(flips.display, this.options.mode);
-    if (!before || before.width !== mode.width || before.height !== mode.height) flips.modeWasSet();
+    this.attachShared(flips, this.options.mode);
     this.layout();
   }
 

@@ -72,6 +72,18 @@ export abstract class WorkloadBase implements Workload {
     this.displayRef = display;
   }
 
+  /**
+   * Take over a display shared through a FlipTracker (a VT of a session): set the workload's mode if the
+   * display is not already in it, and tell the tracker when that changed the mode (its buffers then hold
+   * nothing of the new size).
+   */
+  protected attachShared(flips: FlipTracker, mode: DisplayMode | undefined): void {
+    this.attach(flips.display);
+    const before = flips.display.mode;
+    const now = ensureMode(flips.display, mode);
+    if (!before || before.width !== now.width || before.height !== now.height) flips.modeWasSet();
+  }
+
   protected get display(): GuestDisplay {
     if (!this.displayRef) throw new Error(`${this.name}: not started`);
     return this.displayRef;
