@@ -6,6 +6,8 @@
  * 32-byte struct and sets cap_offset. Each cap header's `next` is an offset from the start of the buffer.
  */
 import { copyWithinArgsz, getU16, getU32, getU64Number, requireLength, setU16, setU32, setU64Number } from "./bytes.ts";
+import type { DeviceFile } from "./device-file.ts";
+import { VFIO_DEVICE_GET_REGION_INFO } from "./ioctl.ts";
 
 export const REGION_INFO_SIZE = 32;
 export const RegionInfoOffset = { argsz: 0, flags: 4, index: 8, capOffset: 12, size: 16, offset: 24 } as const;
@@ -155,6 +157,18 @@ export function decodeRegionCaps(bytes: Uint8Array): RegionCap[] {
     at = next;
   }
   return caps;
+}
+
+/**
+ * VFIO_DEVICE_GET_REGION_INFO for one index with a 32-byte argument (no capabilities read): the decoded
+ * info, or the negative errno the device answered.
+ */
+export function getRegionInfo(dev: DeviceFile, index: number): RegionInfo | number {
+  const arg = new Uint8Array(REGION_INFO_SIZE);
+  setU32(arg, 0, REGION_INFO_SIZE);
+  setU32(arg, 8, index);
+  const ret = dev.ioctl(VFIO_DEVICE_GET_REGION_INFO, arg);
+  return ret < 0 ? ret : decodeRegionInfo(arg);
 }
 
 export function findTypeCap(caps: readonly RegionCap[]): RegionTypeCap | undefined {

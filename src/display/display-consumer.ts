@@ -17,6 +17,7 @@ import {
   PROT_READ,
   describeResult,
   errnoName,
+  getRegionInfo,
   isMapping,
   type DeviceFile,
   type Mapping,
@@ -26,7 +27,6 @@ import { DamageTracker } from "./damage-tracker.ts";
 import { DmabufCache, type CachedDmabuf } from "./dmabuf-cache.ts";
 import { FrameReader, unsupportedReason, type PlaneLayout } from "./frame-reader.ts";
 import { probeDisplay, queryPlane, type DisplayKind } from "./probe.ts";
-import { regionInfoOf } from "./region-info.ts";
 import { EdidResizer, findEdidRegion, type EdidResizerOptions } from "./edid-resizer.ts";
 import type { DirectFlipOutput, FlipEvent } from "./direct-flip.ts";
 import { planeNotifyIrq, setIrqEventfd } from "./plane-notify.ts";
@@ -478,7 +478,7 @@ export class DisplayConsumer {
     if (!this.region || this.region.index !== p.id) {
       if (this.region) this.region.mapping.unmap();
       this.region = undefined;
-      const info = regionInfoOf(this.dev, p.id);
+      const info = getRegionInfo(this.dev, p.id);
       if (typeof info === "number") return this.options.log(`GET_REGION_INFO(${p.id}) failed: ${describeResult(info)}`);
       const length = Math.min(info.size, Math.max(p.size, p.stride * p.height));
       const mapping = this.dev.mmap(length, PROT_READ, MAP_SHARED, info.offset);

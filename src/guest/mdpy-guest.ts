@@ -11,13 +11,10 @@ import {
   MAP_SHARED,
   PROT_READ,
   PROT_WRITE,
-  REGION_INFO_SIZE,
-  VFIO_DEVICE_GET_REGION_INFO,
   VfioPciRegion,
   VfioRegionFlags,
-  decodeRegionInfo,
   describeResult,
-  encodeRegionInfo,
+  getRegionInfo,
   formatName,
   getU16,
   getU32,
@@ -73,11 +70,9 @@ function hex(v: number, digits: number): string {
 }
 
 function regionInfo(dev: DeviceFile, index: number): RegionInfo {
-  const buf = new Uint8Array(REGION_INFO_SIZE);
-  encodeRegionInfo({ argsz: REGION_INFO_SIZE, flags: 0, index, capOffset: 0, size: 0, offset: 0 }, buf);
-  const ret = dev.ioctl(VFIO_DEVICE_GET_REGION_INFO, buf);
-  if (ret < 0) throw new MdpyGuestError(`mdpy: GET_REGION_INFO(${index}) failed: ${describeResult(ret)}`, ret);
-  return decodeRegionInfo(buf);
+  const info = getRegionInfo(dev, index);
+  if (typeof info === "number") throw new MdpyGuestError(`mdpy: GET_REGION_INFO(${index}) failed: ${describeResult(info)}`, info);
+  return info;
 }
 
 /** Config space through pread at the config region's offset, as pci_read_config_{word,dword} would. */
