@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs, so nothing in it is skipped:
-#   gcc, linux-libc-dev, libdrm-dev — the ABI test compiles a C program against the kernel's own headers.
+# Installs the Debian packages the test suite needs, so nothing in it is skipped. Each concern lists its
+# packages in scripts/deps/<concern>.list (one package per line, # comments), with the reason beside it.
 # Needs root (as on a fresh Debian 12 machine or in CI). Packages already present are left alone.
 set -euo pipefail
 
-packages=(gcc libc6-dev linux-libc-dev libdrm-dev)
+here="$(cd "$(dirname "$0")" && pwd)"
+mapfile -t packages < <(cat "$here"/deps/*.list | sed -e 's/#.*//' -e 's/[[:space:]]//g' | grep -v '^$' | sort -u)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "test dependencies: all Debian packages present"
+  echo "test dependencies: all ${#packages[@]} Debian packages present"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
