@@ -1,0 +1,86 @@
+/**
+ * The one interface every pixel encoding implements (one file per encoding, as noVNC keeps one decoder per
+ * file). An encoder turns a rectangle of the console surface into the bytes of one or more RFB rectangles
+ * (12-byte header included) for one client configuration: pixel format, compression level, JPEG quality.
+ *
+ * Encoders keep no state between calls and none per client, so one encoding of a rectangle can be sent to
+ * every client that asked for exactly the same thing. The persistent zlib streams RFB defines are handled so:
+ * - Tight sets the "reset stream" bit of the stream it uses in every rectangle and starts a fresh zlib
+ *   stream (header included) there: the bytes are the same for every client, whenever it joined.
+ * - ZRLE and Zlib have no reset, so their zlib data is raw deflate, each rectangle compressed on its own and
+ *   ended with a full flush (no back-reference into earlier data). A client's first rectangle of that stream
+ *   gets the 2-byte zlib header spliced in by the sender (see `zlibStream`); after that the bytes are shared.
+ *
+ * encode() reads the surface only before its first await: a rectangle is a snapshot of one moment even when
+ * compression runs later on the thread pool.
+ */
+import type { PixelTranslator } from "../pixel-translator.ts";
+
+export type Subsampling = "1x" | "2x" | "4x" | "gray" | "8x" | "16x";
+
+export interface EncodeContext {
+  /** the console surface: XRGB8888 words (0x00RRGGBB; the top byte is not meaningful), packed rows */
+  readonly pixels: Uint32Array;
+  readonly width: number;
+  readonly height: number;
+  readonly translator: PixelTranslator;
+  /** the client's compression level 0–9 (−256…−247), or −1 when it sent none (the encoder's default) */
+  readonly compressLevel: number;
+  /** JPEG quality 1–100 when the client allows lossy (a quality level or fine quality), or −1: lossless only */
+  readonly jpegQuality: number;
+  /** JPEG chroma subsampling (from the quality level's table or the client's −768…−763) */
+  readonly subsampling: Subsampling;
+}
+
+/** The stream a rectangle's zlib data continues: its bytes 12…15 are a u32 length, raw deflate follows. */
+export type SplicedZlibStream = "zrle" | "zlib";
+
+export interface EncodedRect {
+  /** the whole rectangle as sent: u16 x, y, w, h, s32 encoding, then the encoding's data */
+  readonly bytes: Uint8Array;
+  /** set for ZRLE and Zlib: a client that has not used this stream yet needs the zlib header spliced in */
+  readonly zlibStream?: SplicedZlibStream;
+}
+
+export interface RectEncoder {
+  /** the RFB encoding number it produces (its rectangles may also use others, e.g. Tight fills) */
+  readonly encoding: number;
+  /** Encode the rect; it may be split into several. The caller guarantees it lies inside the surface. */
+  encode(ctx: EncodeContext, x: number, y: number, w: number, h: number): EncodedRect[] | Promise<EncodedRect[]>;
+}
+
+/** The 12-byte rectangle header, written at `off` of `out`. */
+export function writeRectHeader(out: Uint8Array, off: number, x: number, y: number, w: number, h: number, encoding: number): number {
+  out[off] = x >>> 8;
+  out[off + 1] = x;
+  out[off + 2] = y >>> 8;
+  out[off + 3] = y;
+  out[off + 4] = w >>> 8;
+  out[off + 5] = w;
+  out[off + 6] = h >>> 8;
+  out[off + 7] = h;
+  out[off + 8] = encoding >>> 24;
+  out[off + 9] = encoding >>> 16;
+  out[off + 10] = encoding >>> 8;
+  out[off + 11] = encoding;
+  return off + 12;
+}
+
+export const RECT_HEADER_BYTES = 12;
+
+/** The zlib header a spliced stream starts with (deflate, 32 KiB window, no dictionary; any level). */
+export const ZLIB_STREAM_HEADER: Uint8Array = Uint8Array.of(0x78, 0x01);
+
+/** TigerVNC's JPEG quality and subsampling per quality level 0–9 (common/rfb/TightEncoder / JpegCompressor). */
+export const QUALITY_LEVELS: ReadonlyArray<{ quality: number; subsampling: Subsampling }> = [
+  { quality: 15, subsampling: "4x" },
+  { quality: 29, subsampling: "4x" },
+  { quality: 41, subsampling: "4x" },
+  { quality: 42, subsampling: "2x" },
+  { quality: 62, subsampling: "2x" },
+  { quality: 77, subsampling: "2x" },
+  { quality: 79, subsampling: "1x" },
+  { quality: 86, subsampling: "1x" },
+  { quality: 92, subsampling: "1x" },
+  { quality: 100, subsampling: "1x" },
+];
