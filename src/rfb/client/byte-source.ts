@@ -1,0 +1,90 @@
+/**
+ * Exact reads from a stream of chunks, for a client that decodes as data arrives: `await read(n)` resolves
+ * with exactly n bytes. Also used by decoders (a rectangle's data is read piece by piece as its headers say).
+ */
+export class ConnectionClosed extends Error {}
+
+export class ByteSource {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private waiter: { n: number; resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined;
+  private error: Error | undefined;
+  /** bytes handed out so far (for statistics: bytes per frame) */
+  consumed = 0;
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    this.serve();
+  }
+
+  /** The stream ended or failed: pending and future reads reject with `e`. */
+  end(e: Error = new ConnectionClosed("the connection closed")): void {
+    if (this.error) return;
+    this.error = e;
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(e);
+  }
+
+  get available(): number {
+    return this.buffered;
+  }
+
+  read(n: number): Promise<Buffer> {
+    if (this.waiter) return Promise.reject(new Error("ByteSource: one read at a time"));
+    if (this.buffered >= n) return Promise.resolve(this.take(n));
+    if (this.error) return Promise.reject(this.error);
+    return new Promise((resolve, reject) => {
+      this.waiter = { n, resolve, reject };
+    });
+  }
+
+  async u8(): Promise<number> {
+    return (await this.read(1))[0]!;
+  }
+
+  async u16(): Promise<number> {
+    return (await this.read(2)).readUInt16BE(0);
+  }
+
+  async u32(): Promise<number> {
+    return (await this.read(4)).readUInt32BE(0);
+  }
+
+  async s32(): Promise<number> {
+    return (await this.read(4)).readInt32BE(0);
+  }
+
+  private serve(): void {
+    const w = this.waiter;
+    if (!w || this.buffered < w.n) return;
+    this.waiter = undefined;
+    w.resolve(this.take(w.n));
+  }
+
+  private take(n: number): Buffer {
+    this.consumed += n;
+    const first = this.chunks[0];
+    if (first && first.length >= n) {
+      const out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.buffered -= n;
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let o = 0;
+    while (o < n) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.length, n - o);
+      c.copy(out, o, 0, k);
+      o += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    this.buffered -= n;
+    return out;
+  }
+}
