@@ -1,0 +1,72 @@
+/**
+ * The compressed body shared by Zlib (6) and ZRLE (16): u32 length, then raw deflate of the rect's data,
+ * compressed on its own and ended with a full flush (no final block, no history from other rects). A
+ * client's persistent inflate stream can then take these rects in any order once the 2-byte zlib header
+ * has been spliced in front of the first one it gets (see encoder.ts and `zlibStream`).
+ *
+ * Small inputs are compressed synchronously (a thread-pool round trip costs more than they do); large ones
+ * on libuv's thread pool, so big frames leave the event loop free and bands compress in parallel. Both
+ * give the same bytes.
+ */
+import zlib from "node:zlib";
+import { RECT_HEADER_BYTES, writeRectHeader, type EncodedRect, type SplicedZlibStream } from "./encoder.ts";
+
+/**
+ * The level used when the client sent no compress level: 2, what noVNC and TigerVNC's viewer send by
+ * default, so a client that is silent gets what most clients ask for. It is in zlib's fast range (levels
+ * 1–3 use deflate_fast), which a 4K desktop at 60 fps needs: level 6 costs several times the CPU for
+ * output only some 10 % smaller on desktop content.
+ */
+export const DEFAULT_ZLIB_LEVEL = 2;
+
+/** Inputs below this are compressed on the calling thread. */
+export const SYNC_DEFLATE_BELOW = 64 * 1024;
+
+/** Rows of about this many pixels form one rectangle (one deflate call) when a big rect is split. */
+export const BAND_PIXELS = 1 << 18;
+
+export function zlibLevel(compressLevel: number): number {
+  return Number.isInteger(compressLevel) && compressLevel >= 0 && compressLevel <= 9 ? compressLevel : DEFAULT_ZLIB_LEVEL;
+}
+
+function frame(x: number, y: number, w: number, h: number, encoding: number, deflated: Uint8Array, stream: SplicedZlibStream): EncodedRect {
+  const out = new Uint8Array(RECT_HEADER_BYTES + 4 + deflated.length);
+  let o = writeRectHeader(out, 0, x, y, w, h, encoding);
+  const n = deflated.length;
+  out[o++] = n >>> 24;
+  out[o++] = n >>> 16;
+  out[o++] = n >>> 8;
+  out[o++] = n;
+  out.set(deflated, o);
+  return { bytes: out, zlibStream: stream };
+}
+
+/**
+ * One compressed rectangle from `data`. `data` may be scratch the caller reuses as soon as this returns:
+ * it is either compressed before returning or copied first.
+ */
+export function deflatedRect(
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  encoding: number,
+  data: Uint8Array,
+  compressLevel: number,
+  stream: SplicedZlibStream,
+): EncodedRect | Promise<EncodedRect> {
+  const options: zlib.ZlibOptions = { level: zlibLevel(compressLevel), finishFlush: zlib.constants.Z_FULL_FLUSH };
+  if (data.length < SYNC_DEFLATE_BELOW) return frame(x, y, w, h, encoding, zlib.deflateRawSync(data, options), stream);
+  const owned = Buffer.from(data); // a copy: the caller's scratch may be rewritten before the pool runs
+  return new Promise((resolve, reject) => {
+    zlib.deflateRaw(owned, options, (err, deflated) => {
+      if (err) reject(err);
+      else resolve(frame(x, y, w, h, encoding, deflated, stream));
+    });
+  });
+}
+
+/** The rects as an array, or a promise of it when any is still being compressed. */
+export function settle(rects: Array<EncodedRect | Promise<EncodedRect>>): EncodedRect[] | Promise<EncodedRect[]> {
+  return rects.some((r) => r instanceof Promise) ? Promise.all(rects) : (rects as EncodedRect[]);
+}

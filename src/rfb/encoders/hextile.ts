@@ -1,0 +1,162 @@
+/**
+ * Hextile (encoding 5, RFC 6143 §7.7.4): the rect in 16×16 tiles (smaller at the right and bottom
+ * edges), left to right, top to bottom; each tile starts with a subencoding byte:
+ *   1 Raw, 2 BackgroundSpecified, 4 ForegroundSpecified, 8 AnySubrects, 16 SubrectsColoured.
+ * A tile that does not specify a background (or foreground) reuses the previous tile's. This encoder
+ * relies on that only inside one rectangle (the client may have decoded anything in between), forgets both
+ * after a Raw tile and the foreground after a SubrectsColoured tile (the RFC leaves what they are then
+ * unclear; TigerVNC's encoder forgets them too).
+ *
+ * Per tile: one colour → background only (one byte when it repeats); two colours → monochrome subrects of
+ * the less frequent colour; more → coloured subrects on the most frequent colour. Whichever of that and
+ * Raw is smaller is sent.
+ */
+import { Encoding } from "../encodings.ts";
+import { mostFrequentValue } from "./background.ts";
+import { ColourTable } from "./colour-table.ts";
+import { RECT_HEADER_BYTES, writeRectHeader, type EncodeContext, type EncodedRect, type RectEncoder } from "./encoder.ts";
+import { atLeastUint32, atLeastUint8, readPixelValues } from "./pixel-values.ts";
+import { findSubrects, SUBRECT_WORDS } from "./subrects.ts";
+
+export const HextileSubencoding = {
+  Raw: 1,
+  BackgroundSpecified: 2,
+  ForegroundSpecified: 4,
+  AnySubrects: 8,
+  SubrectsColoured: 16,
+} as const;
+
+const TILE = 16;
+const MAX_TILE_SUBRECTS = 255;
+
+export class HextileEncoder implements RectEncoder {
+  readonly encoding = Encoding.Hextile;
+  // scratch, only used inside one synchronous encode()
+  private values = new Uint32Array(0);
+  private data = new Uint8Array(0);
+  private readonly covered = new Uint8Array(TILE * TILE);
+  private readonly subrects = new Uint32Array(MAX_TILE_SUBRECTS * SUBRECT_WORDS);
+  private readonly table = new ColourTable(TILE * TILE);
+
+  encode(ctx: EncodeContext, x: number, y: number, w: number, h: number): EncodedRect[] {
+    const t = ctx.translator;
+    const bpp = t.bytesPerPixel;
+    const tilesAcross = Math.ceil(w / TILE);
+    const tilesDown = Math.ceil(h / TILE);
+    this.values = atLeastUint32(this.values, w * h);
+    // a tile is never sent larger than Raw (1 + area × bpp)
+    this.data = atLeastUint8(this.data, RECT_HEADER_BYTES + tilesAcross * tilesDown + w * h * bpp);
+    const values = this.values;
+    const out = this.data;
+    const covered = this.covered;
+    const subrects = this.subrects;
+    readPixelValues(ctx, x, y, w, h, values);
+    let o = writeRectHeader(out, 0, x, y, w, h, Encoding.Hextile);
+
+    let bgValid = false;
+    let bg = 0;
+    let fgValid = false;
+    let fg = 0;
+    for (let ty = 0; ty < h; ty += TILE) {
+      const th = Math.min(TILE, h - ty);
+      for (let tx = 0; tx < w; tx += TILE) {
+        const tw = Math.min(TILE, w - tx);
+        const base = ty * w + tx;
+        const rawSize = 1 + tw * th * bpp;
+
+        // up to two colours and their counts, or "more"
+        const c0 = values[base]!;
+        let c1 = 0;
+        let count0 = 0;
+        let count1 = 0;
+        let multi = false;
+        scan: for (let r = 0; r < th; r++) {
+          const rowStart = base + r * w;
+          for (let i = rowStart, end = rowStart + tw; i < end; i++) {
+            const v = values[i]!;
+            if (v === c0) count0++;
+            else if (count1 === 0) {
+              c1 = v;
+              count1 = 1;
+            } else if (v === c1) count1++;
+            else {
+              multi = true;
+              break scan;
+            }
+          }
+        }
+
+        if (count1 === 0) {
+          // solid tile
+          if (bgValid && bg === c0) {
+            out[o++] = 0;
+          } else {
+            out[o++] = HextileSubencoding.BackgroundSpecified;
+            o = t.writePixel(c0, out, o);
+            bg = c0;
+            bgValid = true;
+          }
+          continue;
+        }
+
+        let tileBg: number;
+        let coloured: boolean;
+        let fixed = 2; // subencoding + subrect count
+        if (!multi) {
+          coloured = false;
+          tileBg = count0 >= count1 ? c0 : c1;
+          const tileFg = tileBg === c0 ? c1 : c0;
+          if (!fgValid || fg !== tileFg) fixed += bpp;
+        } else {
+          coloured = true;
+          tileBg = mostFrequentValue(values, base, w, tw, th, this.table);
+        }
+        if (!bgValid || bg !== tileBg) fixed += bpp;
+        const perSubrect = coloured ? bpp + 2 : 2;
+        const maxCount = Math.min(MAX_TILE_SUBRECTS, Math.floor((rawSize - fixed) / perSubrect));
+        const n = maxCount > 0 ? findSubrects(values, base, w, tw, th, tileBg, covered, subrects, maxCount) : -1;
+
+        if (n < 0) {
+          out[o++] = HextileSubencoding.Raw;
+          for (let r = 0; r < th; r++) {
+            const rowStart = base + r * w;
+            for (let i = rowStart, end = rowStart + tw; i < end; i++) o = t.writePixel(values[i]!, out, o);
+          }
+          bgValid = false;
+          fgValid = false;
+          continue;
+        }
+
+        const subPos = o++;
+        let sub = HextileSubencoding.AnySubrects;
+        if (!bgValid || bg !== tileBg) {
+          sub |= HextileSubencoding.BackgroundSpecified;
+          o = t.writePixel(tileBg, out, o);
+          bg = tileBg;
+          bgValid = true;
+        }
+        if (coloured) {
+          sub |= HextileSubencoding.SubrectsColoured;
+          fgValid = false;
+        } else {
+          const tileFg = subrects[4]!;
+          if (!fgValid || fg !== tileFg) {
+            sub |= HextileSubencoding.ForegroundSpecified;
+            o = t.writePixel(tileFg, out, o);
+            fg = tileFg;
+            fgValid = true;
+          }
+        }
+        out[subPos] = sub;
+        out[o++] = n;
+        for (let i = 0; i < n; i++) {
+          const k = i * SUBRECT_WORDS;
+          if (coloured) o = t.writePixel(subrects[k + 4]!, out, o);
+          out[o++] = (subrects[k]! << 4) | subrects[k + 1]!;
+          out[o++] = ((subrects[k + 2]! - 1) << 4) | (subrects[k + 3]! - 1);
+        }
+      }
+    }
+    return [{ bytes: out.slice(0, o) }];
+  }
+}

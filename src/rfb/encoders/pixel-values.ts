@@ -1,0 +1,39 @@
+/**
+ * The client pixel values of a rectangle as one Uint32Array (packed rows, w per row), for the encoders that
+ * analyse colours (RRE, Hextile, ZRLE). They compare client values, not console words: two console colours
+ * that one 8- or 16-bit format maps to the same pixel are one colour to that client, which makes solid
+ * areas, palettes and runs larger for narrow formats. The values are written to the wire with
+ * PixelTranslator.writePixel / writeCPixel.
+ */
+import type { EncodeContext } from "./encoder.ts";
+
+export function readPixelValues(ctx: EncodeContext, x: number, y: number, w: number, h: number, out: Uint32Array): void {
+  const src = ctx.pixels;
+  const stride = ctx.width;
+  const t = ctx.translator;
+  let o = 0;
+  for (let row = 0; row < h; row++) {
+    const start = (y + row) * stride + x;
+    const end = start + w;
+    // runs of the same console word are common (flat areas): translate once per run
+    let last = src[start]!;
+    let value = t.pixel(last);
+    for (let i = start; i < end; i++) {
+      const v = src[i]!;
+      if (v !== last) {
+        last = v;
+        value = t.pixel(v);
+      }
+      out[o++] = value;
+    }
+  }
+}
+
+/** A scratch array at least n long: the same one when it is big enough, else a new one (grown by half again). */
+export function atLeastUint32(buf: Uint32Array<ArrayBuffer>, n: number): Uint32Array<ArrayBuffer> {
+  return buf.length >= n ? buf : new Uint32Array(Math.max(n, Math.ceil(buf.length * 1.5)));
+}
+
+export function atLeastUint8(buf: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> {
+  return buf.length >= n ? buf : new Uint8Array(Math.max(n, Math.ceil(buf.length * 1.5)));
+}
