@@ -1,0 +1,45 @@
+/**
+ * Tight's pixel forms: a TPIXEL is R, G, B bytes when the client's format is 32 bpp, depth 24 with 8-bit
+ * channels (translator.tpixel24), else the whole pixel in the client's format. Full-colour data is a run
+ * of TPIXELs.
+ */
+import type { PixelTranslator } from "../pixel-translator.ts";
+
+/** Bytes of one TPIXEL for this client. */
+export function tpixelBytes(t: PixelTranslator): number {
+  return t.tpixel24 ? 3 : t.bytesPerPixel;
+}
+
+/** Write one XRGB colour as a TPIXEL at out[off]; returns the offset after it. */
+export function writeTPixel(t: PixelTranslator, xrgb: number, out: Uint8Array, off: number): number {
+  if (t.tpixel24) {
+    out[off] = xrgb >>> 16;
+    out[off + 1] = xrgb >>> 8;
+    out[off + 2] = xrgb;
+    return off + 3;
+  }
+  return t.writePixel(t.pixel(xrgb), out, off);
+}
+
+/** Pack the w×h rect at (x, y) of an XRGB surface as R, G, B bytes into out[off…]; returns the end offset. */
+export function packRgb(pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number, out: Uint8Array, off: number): number {
+  let o = off;
+  for (let row = y; row < y + h; row++) {
+    for (let i = row * stride + x, end = i + w; i < end; i++) {
+      const v = pixels[i]!;
+      out[o] = v >>> 16;
+      out[o + 1] = v >>> 8;
+      out[o + 2] = v;
+      o += 3;
+    }
+  }
+  return o;
+}
+
+/** The rect as TPIXELs in a new buffer (the copy filter's data). */
+export function packTPixels(t: PixelTranslator, pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h * tpixelBytes(t));
+  if (t.tpixel24) packRgb(pixels, stride, x, y, w, h, out, 0);
+  else t.translateRect(pixels, stride, x, y, w, h, out, 0);
+  return out;
+}

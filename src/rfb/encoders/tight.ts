@@ -1,0 +1,171 @@
+/**
+ * Tight (encoding 7), server side. How a damaged rectangle is sent, after TigerVNC's EncodeManager:
+ *
+ * 1. Solid areas first (tight-layout.ts): 16×16 blocks of one colour grown into the largest solid
+ *    rectangle (≥ 2048 px) go out as Fill (control 0x80 + one TPIXEL: 16 bytes with the header). The rest
+ *    is split into sub-rectangles ≤ 2048 px wide and ≤ 65,536 px in area.
+ * 2. Each sub-rectangle's colours are counted up to a limit (tight-analysis.ts). The limit, as TigerVNC:
+ *    area / (8 × compression level), the divisor at least 4 (level −1 counts as 2); when JPEG is allowed
+ *    it is 24 at levels 0–1 and 96 otherwise (a palette beats JPEG on few colours); always 2…256.
+ *    - 1 colour → Fill.
+ *    - 2 colours → mono: palette filter with 2 entries, 1 bit per pixel, rows padded to a byte, MSB first.
+ *    - up to the limit → palette filter, one index byte per pixel.
+ *    - more → JPEG (control 0x90, compact length, baseline JFIF) when the client allows lossy and its
+ *      format is 16 or 32 bpp; else the copy filter: TPIXELs through zlib.
+ * 3. Basic data under 12 bytes is sent as is; otherwise compact length + zlib. Streams as TigerVNC:
+ *    0 full colour, 1 mono, 2 indexed; each compressed rect is a fresh zlib stream and sets its stream's
+ *    reset bit, so one encoding serves every client (encoder.ts). zlib levels per compression level come
+ *    from TigerVNC's table (tight-deflate.ts).
+ *
+ * Not done (TigerVNC neither): the gradient filter (the client decoder handles it), and "Tight without
+ * zlib" (−317), which the session does not track.
+ */
+import { Encoding } from "../encodings.ts";
+import type { PixelTranslator } from "../pixel-translator.ts";
+import { RECT_HEADER_BYTES, writeRectHeader, type EncodeContext, type EncodedRect, type RectEncoder } from "./encoder.ts";
+import { encodeJpeg } from "./jpeg.ts";
+import { analyseColours, MAX_PALETTE, sharedPaletteScratch } from "./tight-analysis.ts";
+import { compactLengthBytes, writeCompactLength } from "./tight-compact-length.ts";
+import { deflateTight, TIGHT_ZLIB_LEVELS, tightCompressLevel } from "./tight-deflate.ts";
+import { planTightRegions, type TightRegion } from "./tight-layout.ts";
+import { packTPixels, tpixelBytes, writeTPixel } from "./tight-tpixel.ts";
+
+export const TightControl = {
+  FILL: 0x80,
+  JPEG: 0x90,
+  PNG: 0xa0,
+  /** basic compression: bit 6 says a filter id byte follows */
+  EXPLICIT_FILTER: 0x40,
+} as const;
+
+export const TightFilter = { COPY: 0, PALETTE: 1, GRADIENT: 2 } as const;
+
+export const TightStream = { FULL_COLOUR: 0, MONO: 1, INDEXED: 2 } as const;
+
+/** Basic data shorter than this is sent without zlib and without a length. */
+export const TIGHT_MIN_TO_COMPRESS = 12;
+
+/** The palette size limit for a sub-rectangle of `area` pixels (see the header). */
+export function tightPaletteLimit(area: number, requestedLevel: number, jpeg: boolean): number {
+  let limit: number;
+  if (jpeg) {
+    limit = requestedLevel >= 0 && requestedLevel < 2 ? 24 : 96;
+  } else {
+    const level = requestedLevel >= 0 && requestedLevel <= 9 ? requestedLevel : 2;
+    limit = Math.floor(area / Math.max(4, level * 8));
+  }
+  return Math.min(MAX_PALETTE, Math.max(2, limit));
+}
+
+/** Whether JPEG may be used for this client: lossy allowed and a 16 or 32 bpp format. */
+export function tightJpegAllowed(ctx: EncodeContext): boolean {
+  return ctx.jpegQuality >= 0 && ctx.translator.bytesPerPixel !== 1;
+}
+
+export function fillRect(t: PixelTranslator, r: TightRegion, colour: number, encoding: number): EncodedRect {
+  const bytes = new Uint8Array(RECT_HEADER_BYTES + 1 + tpixelBytes(t));
+  writeRectHeader(bytes, 0, r.x, r.y, r.w, r.h, encoding);
+  bytes[RECT_HEADER_BYTES] = TightControl.FILL;
+  writeTPixel(t, colour, bytes, RECT_HEADER_BYTES + 1);
+  return { bytes };
+}
+
+/** A JPEG rect (control 0x90); reads the surface now. */
+export function jpegRect(ctx: EncodeContext, r: TightRegion, encoding: number): Promise<EncodedRect> {
+  // fine quality 0 exists on the wire; JPEG's scale starts at 1
+  const quality = Math.min(100, Math.max(1, Math.round(ctx.jpegQuality)));
+  return encodeJpeg(ctx.pixels, ctx.width, r.x, r.y, r.w, r.h, quality, ctx.subsampling).then((jfif) =>
+    lengthPrefixedRect(r, encoding, TightControl.JPEG, jfif),
+  );
+}
+
+/** header + control + compact length + data (JPEG and PNG rects). */
+export function lengthPrefixedRect(r: TightRegion, encoding: number, control: number, data: Uint8Array): EncodedRect {
+  const bytes = new Uint8Array(RECT_HEADER_BYTES + 1 + compactLengthBytes(data.length) + data.length);
+  writeRectHeader(bytes, 0, r.x, r.y, r.w, r.h, encoding);
+  bytes[RECT_HEADER_BYTES] = control;
+  const off = writeCompactLength(data.length, bytes, RECT_HEADER_BYTES + 1);
+  bytes.set(data, off);
+  return { bytes };
+}
+
+/**
+ * A basic-compression rect: header, control (stream id, filter flag, reset bit when zlib is used), the
+ * filter bytes (`prefix`: filter id, palette), then the data raw (< 12 bytes) or compact length + zlib.
+ */
+function basicRect(r: TightRegion, stream: number, prefix: Uint8Array | undefined, data: Uint8Array, level: number): EncodedRect | Promise<EncodedRect> {
+  const control = (stream << 4) | (prefix ? TightControl.EXPLICIT_FILTER : 0);
+  const prefixBytes = prefix?.length ?? 0;
+  const assemble = (body: Uint8Array, compressed: boolean): EncodedRect => {
+    const lengthBytes = compressed ? compactLengthBytes(body.length) : 0;
+    const bytes = new Uint8Array(RECT_HEADER_BYTES + 1 + prefixBytes + lengthBytes + body.length);
+    writeRectHeader(bytes, 0, r.x, r.y, r.w, r.h, Encoding.Tight);
+    bytes[RECT_HEADER_BYTES] = compressed ? control | (1 << stream) : control;
+    let off = RECT_HEADER_BYTES + 1;
+    if (prefix) {
+      bytes.set(prefix, off);
+      off += prefixBytes;
+    }
+    if (compressed) off = writeCompactLength(body.length, bytes, off);
+    bytes.set(body, off);
+    return { bytes };
+  };
+  if (data.length < TIGHT_MIN_TO_COMPRESS) return assemble(data, false);
+  const z = deflateTight(data, level);
+  return z instanceof Promise ? z.then((body) => assemble(body, true)) : assemble(z, true);
+}
+
+/** Filter id 1 and a palette of n colours as TPIXELs. */
+function palettePrefix(t: PixelTranslator, colours: Uint32Array, n: number): Uint8Array {
+  const prefix = new Uint8Array(2 + n * tpixelBytes(t));
+  prefix[0] = TightFilter.PALETTE;
+  prefix[1] = n - 1;
+  let off = 2;
+  for (let i = 0; i < n; i++) off = writeTPixel(t, colours[i]!, prefix, off);
+  return prefix;
+}
+
+/** 1 bit per pixel (index 1 = set), MSB leftmost, rows padded to a byte. */
+function packMono(indices: Uint8Array, w: number, h: number): Uint8Array {
+  const rowBytes = (w + 7) >>> 3;
+  const out = new Uint8Array(rowBytes * h);
+  let i = 0;
+  for (let row = 0; row < h; row++) {
+    const base = row * rowBytes;
+    for (let col = 0; col < w; col++) if (indices[i++] === 1) out[base + (col >>> 3)]! |= 0x80 >>> (col & 7);
+  }
+  return out;
+}
+
+export class TightEncoder implements RectEncoder {
+  readonly encoding = Encoding.Tight;
+
+  encode(ctx: EncodeContext, x: number, y: number, w: number, h: number): EncodedRect[] | Promise<EncodedRect[]> {
+    const regions: TightRegion[] = [];
+    planTightRegions(ctx.pixels, ctx.width, x, y, w, h, regions);
+    const level = tightCompressLevel(ctx.compressLevel);
+    const jpeg = tightJpegAllowed(ctx);
+    const rects: Array<EncodedRect | Promise<EncodedRect>> = [];
+    let pending = false;
+    for (const r of regions) {
+      const rect = this.encodeRegion(ctx, r, level, jpeg);
+      if (rect instanceof Promise) pending = true;
+      rects.push(rect);
+    }
+    return pending ? Promise.all(rects) : (rects as EncodedRect[]);
+  }
+
+  private encodeRegion(ctx: EncodeContext, r: TightRegion, level: number, jpeg: boolean): EncodedRect | Promise<EncodedRect> {
+    const t = ctx.translator;
+    if (r.solid >= 0) return fillRect(t, r, r.solid, Encoding.Tight);
+    const s = sharedPaletteScratch;
+    const limit = tightPaletteLimit(r.w * r.h, ctx.compressLevel, jpeg);
+    const n = analyseColours(ctx.pixels, ctx.width, r.x, r.y, r.w, r.h, limit, s);
+    const zlib = TIGHT_ZLIB_LEVELS[level]!;
+    if (n === 1) return fillRect(t, r, s.colours[0]!, Encoding.Tight);
+    if (n === 2) return basicRect(r, TightStream.MONO, palettePrefix(t, s.colours, 2), packMono(s.indices, r.w, r.h), zlib.mono);
+    if (n <= limit) return basicRect(r, TightStream.INDEXED, palettePrefix(t, s.colours, n), s.indices.slice(0, r.w * r.h), zlib.indexed);
+    if (jpeg) return jpegRect(ctx, r, Encoding.Tight);
+    return basicRect(r, TightStream.FULL_COLOUR, undefined, packTPixels(t, ctx.pixels, ctx.width, r.x, r.y, r.w, r.h), zlib.fullColour);
+  }
+}
