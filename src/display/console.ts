@@ -6,6 +6,20 @@
  */
 import type { DamageList } from "./damage-tracker.ts";
 
+/** Input a front-end forwards to the guest: an absolute pointer (RFB button bits) and keys (keysym and/or PC scancode). */
+export type ConsoleInputEvent =
+  | { type: "pointer"; x: number; y: number; buttons: number }
+  | { type: "key"; down: boolean; keysym?: number; scancode?: number };
+
+/** Where the guest side takes front-end input and host clipboard text (a workload, a VMM's input devices). */
+export interface ConsoleInputSink {
+  input(event: ConsoleInputEvent): void;
+  clipboard(text: string): void;
+}
+
+/** Keyboard LEDs as QEMU's LED-state pseudo-encoding carries them. */
+export const Leds = { SCROLL: 1, NUM: 2, CAPS: 4 } as const;
+
 export interface ConsoleSurface {
   readonly width: number;
   readonly height: number;
@@ -31,6 +45,10 @@ export interface ConsoleListener {
   displayOff?(reason: string): void;
   cursorShape?(cursor: CursorShape | undefined): void;
   cursorMove?(x: number, y: number): void;
+  /** The guest copied text (for VNC ServerCutText / the web clipboard). */
+  clipboard?(text: string): void;
+  /** The guest's keyboard LEDs changed (bits of Leds). */
+  leds?(state: number): void;
 }
 
 /** Turns a front-end's size request into guest action (the EDID dance), or refuses it. */
@@ -45,6 +63,9 @@ export class Console {
   private on = false;
   private sizeHandler: SizeRequestHandler | undefined;
   private readonly watchersChanged: ((watchers: number) => void)[] = [];
+  private inputSink: ConsoleInputSink | undefined;
+  private ledState = 0;
+  private clipboardText: string | undefined;
 
   constructor(readonly name: string) {}
 
@@ -62,6 +83,21 @@ export class Console {
 
   get displayOn(): boolean {
     return this.on;
+  }
+
+  /** Keyboard LED bits (Leds) as the guest last set them. */
+  get leds(): number {
+    return this.ledState;
+  }
+
+  /** What the guest copied last, if anything. */
+  get guestClipboard(): string | undefined {
+    return this.clipboardText;
+  }
+
+  /** Whether input goes anywhere (a view-only console has no sink). */
+  get acceptsInput(): boolean {
+    return this.inputSink !== undefined;
   }
 
   get watchers(): number {
@@ -94,7 +130,33 @@ export class Console {
     return this.sizeHandler ? this.sizeHandler(width, height) : "unsupported";
   }
 
-  // ---- producer side (the consumer of the device) ----
+  /** A front-end's pointer or key event, for the guest. Dropped when nothing takes input. */
+  sendInput(event: ConsoleInputEvent): void {
+    this.inputSink?.input(event);
+  }
+
+  /** Host clipboard text for the guest (RFB ClientCutText, a browser paste). */
+  sendClipboard(text: string): void {
+    this.inputSink?.clipboard(text);
+  }
+
+  // ---- producer side (the consumer of the device, the VMM's input devices) ----
+
+  setInputSink(sink: ConsoleInputSink | undefined): void {
+    this.inputSink = sink;
+  }
+
+  publishClipboard(text: string): void {
+    this.clipboardText = text;
+    for (const l of this.listeners) l.clipboard?.(text);
+  }
+
+  publishLeds(state: number): void {
+    const s = state & 7;
+    if (s === this.ledState) return;
+    this.ledState = s;
+    for (const l of this.listeners) l.leds?.(s);
+  }
 
   setSizeRequestHandler(h: SizeRequestHandler | undefined): void {
     this.sizeHandler = h;

@@ -1,0 +1,549 @@
+/**
+ * One client after the handshake: its pixel format and encodings, what it has not been sent yet, and the
+ * messages it sends. Updates are produced only when the client can take them: a request is outstanding (or
+ * continuous updates are on), nothing of ours is being encoded for it, and its unsent output is below about
+ * one framebuffer (QEMU's rule: max(1 MiB, w×h×Bpp)). Everything else waits as damage, which merges; a client
+ * that stops reading is dropped once its output passes five framebuffers or stays stuck for the stall limit.
+ */
+import { inflateSync } from "node:zlib";
+import type { ConsoleSurface } from "../display/console.ts";
+import type { Rect } from "../display/damage-tracker.ts";
+import { ClientMessageReader, ProtocolViolation, type ClientMessage, type ClientMessageLimits, type Screen } from "./client-messages.ts";
+import { settingsFromEncodings, type ClientSettings } from "./client-settings.ts";
+import { encodeRects, type EncodeCache } from "./encode-cache.ts";
+import { ZLIB_STREAM_HEADER, type EncodeContext, type EncodedRect, type RectEncoder, type SplicedZlibStream } from "./encoders/encoder.ts";
+import { PixelTranslator } from "./pixel-translator.ts";
+import { SERVER_PIXEL_FORMAT, bytesPerPixel, pixelFormatKey, pixelFormatProblem, type PixelFormat } from "./pixel-format.ts";
+import { PendingDamage, clip } from "./pending-damage.ts";
+import {
+  ClipboardFlag,
+  ExtendedDesktopSizeReason as Reason,
+  ExtendedDesktopSizeStatus as Status,
+  XvpCode,
+  alphaCursorRect,
+  clipboardCaps,
+  clipboardProvide,
+  desktopNameRect,
+  desktopSizeRect,
+  endOfContinuousUpdates,
+  extendedClipboardMessage,
+  extendedDesktopSizeRect,
+  FenceFlag,
+  framebufferUpdateHeader,
+  lastRect,
+  ledStateRect,
+  pointerMotionChangeRect,
+  qemuExtendedKeyAckRect,
+  richCursorRect,
+  serverCutText,
+  serverFence,
+  vmwareAlphaCursorRect,
+  xvpMessage,
+  type CursorImage,
+} from "./server-messages.ts";
+import type { RfbTransport } from "./transport.ts";
+import type { Logger } from "./logger.ts";
+
+/** What a connection needs from the server it belongs to. */
+export interface ConnectionHost {
+  readonly log: Logger;
+  readonly limits: ClientMessageLimits;
+  readonly cache: EncodeCache;
+  readonly name: string;
+  /** the surface clients see (a blank placeholder before the guest's first frame) */
+  surface(): ConsoleSurface;
+  surfaceGeneration(): number;
+  cursor(): CursorImage | undefined;
+  leds(): number;
+  guestClipboard(): string | undefined;
+  screens(): Screen[];
+  encoderFor(encoding: number): RectEncoder;
+  /** the client asked for a new size: "forwarded" | "unsupported" | "invalid" | "same" */
+  requestSize(from: RfbConnection, width: number, height: number, screens: Screen[]): "forwarded" | "unsupported" | "invalid" | "same";
+  input(from: RfbConnection, event: { type: "pointer"; x: number; y: number; buttons: number } | { type: "key"; down: boolean; keysym?: number; scancode?: number }): void;
+  clipboardFromClient(from: RfbConnection, text: string): void;
+  viewOnly: boolean;
+  /** the connection is gone (closed by either side) */
+  closed(conn: RfbConnection): void;
+  /** count bytes and frames for statistics */
+  sent(conn: RfbConnection, bytes: number, rects: number): void;
+}
+
+export interface UpdateStats {
+  updates: number;
+  bytes: number;
+  rects: number;
+}
+
+const THROTTLE_MIN = 1 << 20;
+const DROP_FACTOR = 5;
+
+let nextId = 1;
+
+export class RfbConnection {
+  readonly id = nextId++;
+  private readonly reader: ClientMessageReader;
+  private format: PixelFormat = SERVER_PIXEL_FORMAT;
+  private pendingFormat: PixelFormat | undefined;
+  private translator = new PixelTranslator(SERVER_PIXEL_FORMAT);
+  private settings: ClientSettings;
+  private encodingsSeen = false;
+  private readonly pending: PendingDamage;
+  /** the framebuffer size this client knows */
+  private clientWidth: number;
+  private clientHeight: number;
+  private knownGeneration: number;
+  private requestOutstanding = false;
+  private continuous: Rect | undefined;
+  private busy = false;
+  private closedFlag = false;
+  private readonly zlibStarted = new Set<SplicedZlibStream>();
+  // pseudo-encoding state still to be sent
+  private resizeDue = false;
+  private readonly desktopSizeReplies: Buffer[] = [];
+  private edsOnRequest = false;
+  private cursorDue = false;
+  private ledsDue = false;
+  private extKeyAckDue = false;
+  private pointerTypeDue = false;
+  private nameDue = false;
+  private everSeen = new Set<number>();
+  private stuckSince: number | undefined;
+  readonly stats: UpdateStats = { updates: 0, bytes: 0, rects: 0 };
+  readonly connectedAt = Date.now();
+
+  constructor(
+    readonly transport: RfbTransport,
+    private readonly host: ConnectionHost,
+    readonly shared: boolean,
+    readonly version: number,
+    readonly security: string,
+  ) {
+    this.reader = new ClientMessageReader(host.limits);
+    this.settings = settingsFromEncodings([], pixelFormatKey(this.format));
+    const s = host.surface();
+    this.clientWidth = s.width;
+    this.clientHeight = s.height;
+    this.knownGeneration = host.surfaceGeneration();
+    this.pending = new PendingDamage(s.width, s.height);
+    transport.onDrain(() => {
+      this.stuckSince = undefined;
+      this.pump();
+    });
+    transport.onClose(() => this.finish("the client closed the connection"));
+  }
+
+  get address(): string {
+    return this.transport.remoteAddress;
+  }
+
+  get clientSettings(): ClientSettings {
+    return this.settings;
+  }
+
+  get pixelFormat(): PixelFormat {
+    return this.format;
+  }
+
+  get isClosed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** The handshake is done: take the bytes that came with its end, then every message after. */
+  begin(leftover: Buffer): void {
+    this.transport.onData((chunk) => this.receive(chunk));
+    if (leftover.length > 0) this.receive(leftover);
+  }
+
+  /** Close with a reason (logged); the server stays up. */
+  close(reason: string, level: "info" | "warn" = "info"): void {
+    if (this.closedFlag) return;
+    this.host.log[level]({ client: this.id, address: this.address }, `closing VNC client: ${reason}`);
+    this.transport.close(level === "warn");
+    this.finish(reason);
+  }
+
+  private finish(reason: string): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    this.host.log.debug({ client: this.id }, `VNC client gone: ${reason}`);
+    this.host.closed(this);
+  }
+
+  // ---- events from the console (through the server) ----
+
+  /** A new surface: size changes are announced, everything is re-sent. */
+  surfaceChanged(s: ConsoleSurface, generation: number): void {
+    this.knownGeneration = generation;
+    if (s.width !== this.clientWidth || s.height !== this.clientHeight) {
+      if (this.settings.extendedDesktopSize || this.settings.desktopSize) {
+        this.resizeDue = true;
+        this.clientWidth = s.width;
+        this.clientHeight = s.height;
+      }
+    }
+    this.pending.resize(s.width, s.height, generation);
+    this.pump();
+  }
+
+  frameDamage(serial: number, rects: readonly Rect[]): void {
+    this.pending.addFrame(serial, rects);
+    this.pump();
+  }
+
+  cursorChanged(): void {
+    if (this.settings.cursor !== "none") {
+      this.cursorDue = true;
+      this.pump();
+    }
+  }
+
+  ledsChanged(): void {
+    if (this.settings.qemuLedState) {
+      this.ledsDue = true;
+      this.pump();
+    }
+  }
+
+  guestCopied(text: string): void {
+    if (this.settings.extendedClipboard) this.transport.write(extendedClipboardMessage(ClipboardFlag.Notify | ClipboardFlag.Text));
+    else this.transport.write(serverCutText(text));
+  }
+
+  /** Another client resized the desktop (status 0): tell this one with reason 2. */
+  resizedByOther(width: number, height: number, screens: Screen[]): void {
+    if (!this.settings.extendedDesktopSize) return;
+    this.desktopSizeReplies.push(extendedDesktopSizeRect(Reason.OtherClient, Status.Ok, width, height, screens));
+    this.pump();
+  }
+
+  /** Flow control, checked by the server once a second: drop a client that stopped reading. */
+  checkStall(now: number, stallMs: number): void {
+    const buffered = this.transport.bufferedBytes;
+    if (buffered > DROP_FACTOR * this.throttleBytes()) {
+      this.close(`not reading: ${buffered} bytes unsent (limit ${DROP_FACTOR * this.throttleBytes()})`, "warn");
+      return;
+    }
+    if (buffered > this.throttleBytes()) {
+      this.stuckSince ??= now;
+      if (now - this.stuckSince > stallMs) this.close(`fell behind: output stuck above one framebuffer for ${stallMs} ms`, "warn");
+    } else {
+      this.stuckSince = undefined;
+    }
+  }
+
+  private throttleBytes(): number {
+    return Math.max(THROTTLE_MIN, this.clientWidth * this.clientHeight * bytesPerPixel(this.format));
+  }
+
+  // ---- client messages ----
+
+  private receive(chunk: Buffer): void {
+    if (this.closedFlag) return;
+    this.reader.push(chunk);
+    try {
+      for (let m = this.reader.next(); m && !this.closedFlag; m = this.reader.next()) this.handle(m);
+    } catch (e) {
+      if (e instanceof ProtocolViolation) this.close(`protocol violation: ${e.message}`, "warn");
+      else this.close(`internal error handling a message: ${(e as Error).stack ?? e}`, "warn");
+    }
+  }
+
+  private handle(m: ClientMessage): void {
+    switch (m.type) {
+      case "setPixelFormat": {
+        const problem = pixelFormatProblem(m.format);
+        if (problem) throw new ProtocolViolation(`SetPixelFormat: ${problem}`);
+        // applied between updates: an update being encoded keeps the format it started with
+        this.pendingFormat = m.format;
+        if (!this.busy) this.applyPendingFormat();
+        return;
+      }
+      case "setEncodings":
+        this.setEncodings(m.encodings);
+        return;
+      case "updateRequest":
+        this.updateRequest(m.incremental, { x: m.x, y: m.y, w: m.w, h: m.h });
+        return;
+      case "key":
+        if (!this.host.viewOnly) this.host.input(this, { type: "key", down: m.down, keysym: m.keysym });
+        return;
+      case "qemuKey": {
+        if (this.host.viewOnly) return;
+        // XT scancodes with 0xE0-prefixed keys as 0x80 | code; anything wider is not a scancode we know
+        const scancode = m.scancode > 0 && m.scancode <= 0xff ? m.scancode : undefined;
+        const ev: { type: "key"; down: boolean; keysym?: number; scancode?: number } = { type: "key", down: m.down };
+        if (scancode !== undefined) ev.scancode = scancode;
+        if (m.keysym !== 0) ev.keysym = m.keysym;
+        if (ev.scancode === undefined && ev.keysym === undefined) return;
+        this.host.input(this, ev);
+        return;
+      }
+      case "pointer": {
+        if (this.host.viewOnly) return;
+        const s = this.host.surface();
+        this.host.input(this, { type: "pointer", x: Math.min(m.x, s.width - 1), y: Math.min(m.y, s.height - 1), buttons: m.buttons });
+        return;
+      }
+      case "cutText":
+        if (!this.host.viewOnly) this.host.clipboardFromClient(this, m.text.replace(/\r\n/g, "\n"));
+        return;
+      case "extendedClipboard":
+        this.extendedClipboard(m.flags, m.payload);
+        return;
+      case "enableContinuousUpdates":
+        if (!this.settings.continuousUpdates) throw new ProtocolViolation("EnableContinuousUpdates before the client announced ContinuousUpdates");
+        if (m.enable) {
+          this.continuous = { x: m.x, y: m.y, w: m.w, h: m.h };
+          this.pump();
+        } else {
+          this.continuous = undefined;
+          this.transport.write(endOfContinuousUpdates());
+        }
+        return;
+      case "fence":
+        if ((m.flags & FenceFlag.Request) !== 0) {
+          // answer in order (BlockBefore holds by construction); keep only the flags we understand
+          this.transport.write(serverFence(m.flags & (FenceFlag.BlockBefore | FenceFlag.BlockAfter | FenceFlag.SyncNext), m.payload));
+        }
+        return;
+      case "xvp":
+        this.transport.write(xvpMessage(XvpCode.Fail));
+        return;
+      case "setDesktopSize":
+        this.setDesktopSize(m.width, m.height, m.screens);
+        return;
+    }
+  }
+
+  private applyPendingFormat(): void {
+    if (!this.pendingFormat) return;
+    this.format = this.pendingFormat;
+    this.pendingFormat = undefined;
+    this.translator = new PixelTranslator(this.format);
+    this.settings = settingsFromEncodings(this.lastEncodings, pixelFormatKey(this.format));
+    // what the client holds is in the old format only in its own memory; nothing to resend, but a
+    // client that changes format mid-session (TigerVNC's auto-select) asks for a full update itself
+  }
+
+  private lastEncodings: readonly number[] = [];
+
+  private setEncodings(list: number[]): void {
+    const before = this.settings;
+    this.lastEncodings = list;
+    this.settings = settingsFromEncodings(list, pixelFormatKey(this.format));
+    const s = this.settings;
+    const first = (n: number): boolean => list.includes(n) && !this.everSeen.has(n);
+    if (s.continuousUpdates && first(-313)) this.transport.write(endOfContinuousUpdates());
+    if (s.fence && first(-312)) this.transport.write(serverFence(FenceFlag.Request, Buffer.alloc(0)));
+    if (s.extendedClipboard) this.transport.write(clipboardCaps(this.host.limits.maxCutText));
+    if (s.qemuExtendedKey && first(-258)) this.extKeyAckDue = true;
+    if (s.qemuLedState && first(-261)) this.ledsDue = true;
+    if (s.qemuPointerMotionChange && first(-257)) this.pointerTypeDue = true;
+    if (s.desktopName && first(-307)) this.nameDue = true;
+    if (s.cursor !== "none" && (s.cursor !== before.cursor || !this.encodingsSeen)) this.cursorDue = true;
+    for (const e of list) this.everSeen.add(e);
+    this.encodingsSeen = true;
+    this.pump();
+  }
+
+  private updateRequest(incremental: boolean, area: Rect): void {
+    if (!incremental) {
+      const s = this.host.surface();
+      const r = clip(area, s.width, s.height);
+      if (r) this.pending.addArea(r.x, r.y, r.w, r.h);
+      // every non-incremental request is answered with the layout (how clients learn SetDesktopSize works)
+      if (this.settings.extendedDesktopSize) this.edsOnRequest = true;
+      this.requestOutstanding = true;
+    } else if (!this.continuous) {
+      this.requestOutstanding = true;
+    }
+    this.pump();
+  }
+
+  private setDesktopSize(width: number, height: number, screens: Screen[]): void {
+    const reply = (status: number, w: number, h: number, sc: Screen[]): void => {
+      this.desktopSizeReplies.push(extendedDesktopSizeRect(Reason.ThisClient, status, w, h, sc));
+      this.pump();
+    };
+    const s = this.host.surface();
+    if (this.host.viewOnly) return reply(Status.Prohibited, s.width, s.height, this.host.screens());
+    const valid =
+      width > 0 && height > 0 && screens.length > 0 &&
+      screens.every((sc) => sc.w > 0 && sc.h > 0 && sc.x + sc.w <= width && sc.y + sc.h <= height);
+    if (!valid) return reply(Status.InvalidLayout, s.width, s.height, this.host.screens());
+    const answer = this.host.requestSize(this, width, height, screens);
+    switch (answer) {
+      case "same":
+        return reply(Status.Ok, width, height, screens);
+      case "forwarded":
+        return reply(Status.Forwarded, width, height, screens);
+      case "unsupported":
+        return reply(Status.Prohibited, s.width, s.height, this.host.screens());
+      case "invalid":
+        return reply(Status.InvalidLayout, s.width, s.height, this.host.screens());
+    }
+  }
+
+  private extendedClipboard(flags: number, payload: Buffer): void {
+    const F = ClipboardFlag;
+    if (flags & F.Caps) return; // the client's capabilities: we only deal in text, which every client has
+    if (flags & F.Request && flags & F.Text) {
+      this.transport.write(clipboardProvide(this.host.guestClipboard() ?? ""));
+    } else if (flags & F.Peek) {
+      this.transport.write(extendedClipboardMessage(F.Notify | (this.host.guestClipboard() !== undefined ? F.Text : 0)));
+    } else if (flags & F.Notify) {
+      if (flags & F.Text && !this.host.viewOnly) this.transport.write(extendedClipboardMessage(F.Request | F.Text));
+    } else if (flags & F.Provide) {
+      if (!(flags & F.Text) || this.host.viewOnly) return;
+      let plain: Buffer;
+      try {
+        plain = inflateSync(payload, { maxOutputLength: this.host.limits.maxCutText + 4 });
+      } catch (e) {
+        throw new ProtocolViolation(`extended clipboard provide: bad zlib data (${(e as Error).message})`);
+      }
+      if (plain.length < 4) throw new ProtocolViolation("extended clipboard provide: no text length");
+      const len = plain.readUInt32BE(0);
+      if (len > plain.length - 4) throw new ProtocolViolation(`extended clipboard provide: text of ${len} bytes in ${plain.length - 4}`);
+      const text = plain.toString("utf8", 4, 4 + len).replace(/\0+$/, "").replace(/\r\n/g, "\n");
+      this.host.clipboardFromClient(this, text);
+    }
+  }
+
+  // ---- updates ----
+
+  private wantsUpdate(): boolean {
+    return (
+      this.resizeDue || this.desktopSizeReplies.length > 0 || this.edsOnRequest || this.cursorDue || this.ledsDue ||
+      this.extKeyAckDue || this.pointerTypeDue || this.nameDue || !this.pending.isEmpty
+    );
+  }
+
+  /** Send what is due, if the client can take it now. */
+  pump(): void {
+    if (this.closedFlag || this.busy || !this.encodingsSeenOrRequested()) return;
+    if (!this.requestOutstanding && !this.continuous) return;
+    if (this.transport.bufferedBytes > this.throttleBytes()) return;
+    if (!this.wantsUpdate()) return;
+    this.busy = true;
+    this.sendUpdate()
+      .catch((e: unknown) => this.close(`encoding failed: ${(e as Error).stack ?? e}`, "warn"))
+      .finally(() => {
+        this.busy = false;
+        this.applyPendingFormat();
+        if (!this.closedFlag && this.wantsUpdate()) setImmediate(() => this.pump());
+      });
+  }
+
+  private encodingsSeenOrRequested(): boolean {
+    return this.encodingsSeen || this.requestOutstanding;
+  }
+
+  private async sendUpdate(): Promise<void> {
+    const s = this.settings;
+    // a size change goes alone, before any pixels (clients drop their framebuffer on it)
+    if (this.resizeDue || this.desktopSizeReplies.length > 0 || this.edsOnRequest) {
+      const rects: Buffer[] = [...this.desktopSizeReplies];
+      this.desktopSizeReplies.length = 0;
+      const resize = this.resizeDue || this.edsOnRequest;
+      if (resize && s.extendedDesktopSize) {
+        rects.push(extendedDesktopSizeRect(Reason.Server, Status.Ok, this.clientWidth, this.clientHeight, this.host.screens()));
+      } else if (this.resizeDue && s.desktopSize) {
+        rects.push(desktopSizeRect(this.clientWidth, this.clientHeight));
+      }
+      this.resizeDue = false;
+      this.edsOnRequest = false;
+      if (rects.length > 0) {
+        this.writeUpdate(rects, []);
+        this.requestOutstanding = false;
+        // pixels follow in their own update, without waiting for another request
+        if (this.pending.isEmpty) return;
+        this.requestOutstanding = true;
+      }
+    }
+
+    const pseudo: Buffer[] = [];
+    if (this.extKeyAckDue) pseudo.push(qemuExtendedKeyAckRect());
+    if (this.pointerTypeDue) pseudo.push(pointerMotionChangeRect(true));
+    if (this.nameDue) pseudo.push(desktopNameRect(this.host.name));
+    if (this.ledsDue) pseudo.push(ledStateRect(this.host.leds()));
+    if (this.cursorDue) {
+      const c = this.host.cursor() ?? { width: 0, height: 0, pixels: new Uint32Array(0), hotX: 0, hotY: 0 };
+      if (s.cursor === "alpha") pseudo.push(alphaCursorRect(c));
+      else if (s.cursor === "vmware") pseudo.push(vmwareAlphaCursorRect(c));
+      else if (s.cursor === "rich") pseudo.push(richCursorRect(c, this.translator));
+    }
+    this.extKeyAckDue = this.pointerTypeDue = this.nameDue = this.ledsDue = this.cursorDue = false;
+
+    const surface = this.host.surface();
+    const key = this.pending.sharedKey;
+    let rects = this.pending.take();
+    let shareable = key !== undefined;
+    if (surface.width !== this.clientWidth || surface.height !== this.clientHeight) {
+      // a client that cannot be told about a resize sees the part of the surface that fits its framebuffer
+      const w = Math.min(surface.width, this.clientWidth);
+      const h = Math.min(surface.height, this.clientHeight);
+      rects = rects.map((r) => clip(r, w, h)).filter((r): r is Rect => r !== undefined);
+      shareable = false;
+    }
+    let encoded: EncodedRect[] = [];
+    if (rects.length > 0) {
+      const encoder = this.host.encoderFor(s.pixelEncoding);
+      const ctx: EncodeContext = {
+        pixels: surface.pixels,
+        width: surface.width,
+        height: surface.height,
+        translator: this.translator,
+        compressLevel: s.compressLevel,
+        jpegQuality: s.jpegQuality,
+        subsampling: s.subsampling,
+      };
+      const cacheKey = shareable ? `${s.encodeKey}|${key}` : undefined;
+      encoded = await this.host.cache.get(cacheKey, () => encodeRects(encoder, ctx, rects));
+    }
+    if (this.closedFlag) return;
+    if (pseudo.length === 0 && encoded.length === 0) return;
+    this.requestOutstanding = false;
+    this.writeUpdate(pseudo, encoded);
+  }
+
+  /** One FramebufferUpdate (or several when there are more than 65,535 rectangles and no LastRect). */
+  private writeUpdate(pseudo: Buffer[], encoded: EncodedRect[]): void {
+    const total = pseudo.length + encoded.length;
+    let bytes = 0;
+    const write = (b: Uint8Array): void => {
+      this.transport.write(b);
+      bytes += b.length;
+    };
+    const pieces: Array<Buffer | EncodedRect> = [...pseudo, ...encoded];
+    if (total > 0xffff && this.settings.lastRect) {
+      write(framebufferUpdateHeader(0xffff));
+      for (const p of pieces) this.writeRect(p, write);
+      write(lastRect());
+    } else {
+      for (let i = 0; i < pieces.length; i += 0xffff) {
+        const part = pieces.slice(i, i + 0xffff);
+        write(framebufferUpdateHeader(part.length));
+        for (const p of part) this.writeRect(p, write);
+      }
+    }
+    this.stats.updates++;
+    this.stats.bytes += bytes;
+    this.stats.rects += total;
+    this.host.sent(this, bytes, total);
+  }
+
+  private writeRect(p: Buffer | EncodedRect, write: (b: Uint8Array) => void): void {
+    if (Buffer.isBuffer(p)) return write(p);
+    const stream = p.zlibStream;
+    if (stream === undefined || this.zlibStarted.has(stream)) return write(p.bytes);
+    // this client's first data on a spliced stream: insert the zlib header, the length grows by 2
+    this.zlibStarted.add(stream);
+    const b = p.bytes;
+    const head = Buffer.from(b.subarray(0, 16));
+    head.writeUInt32BE(head.readUInt32BE(12) + ZLIB_STREAM_HEADER.length, 12);
+    write(head);
+    write(ZLIB_STREAM_HEADER);
+    write(b.subarray(16));
+  }
+}
