@@ -53,7 +53,10 @@ export function encodeJpeg(
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new RangeError(`JPEG quality ${quality} is not 1…100`);
   const gray = subsampling === "gray";
   const raw = gray ? snapshotLuma(pixels, stride, x, y, w, h) : snapshotRgb(pixels, stride, x, y, w, h);
-  return sharp(raw, { raw: { width: w, height: h, channels: gray ? 1 : 3 } })
+  const image = sharp(raw, { raw: { width: w, height: h, channels: gray ? 1 : 3 } });
+  // sharp converts output to sRGB unless told otherwise: keep grey one component
+  if (gray) image.toColourspace("b-w");
+  return image
     .jpeg({
       quality,
       chromaSubsampling: sharpChromaSubsampling(subsampling),
