@@ -6,15 +6,17 @@ import type { RectEncoder } from "./encoder.ts";
 import { HextileEncoder } from "./hextile.ts";
 import { RawEncoder } from "./raw.ts";
 import { RreEncoder } from "./rre.ts";
+import { TightPngEncoder } from "./tight-png.ts";
 import { TightEncoder } from "./tight.ts";
 import { ZlibEncoder } from "./zlib.ts";
+import { ZrleEncoder } from "./zrle.ts";
 
 export class EncoderRegistry {
   private readonly encoders = new Map<number, RectEncoder>();
   private readonly raw = new RawEncoder();
 
   constructor() {
-    for (const e of [this.raw, new RreEncoder(), new HextileEncoder(), new ZlibEncoder(), new TightEncoder()]) {
+    for (const e of [this.raw, new RreEncoder(), new HextileEncoder(), new ZlibEncoder(), new ZrleEncoder(), new TightEncoder(), new TightPngEncoder()]) {
       this.encoders.set(e.encoding, e);
     }
   }
