@@ -3,6 +3,7 @@
  * side probes the device, queries the primary plane, takes its dma-buf and reads pixels from it — every
  * step through the same ioctls QEMU issues against a real kernel.
  */
+import { mapMbochsPlaneFromVram } from "../display/mbochs-vram-fallback.ts";
 import { createHash } from "node:crypto";
 import {
   DrmPlaneType,
@@ -94,8 +95,11 @@ export function runDemo(opts: DemoOptions): DemoReport {
   const dmabuf = hostFile.dmaBuf(fd);
   if (typeof dmabuf === "number") throw new Error(`fd ${fd} is not a dma-buf`);
   const mappable = Math.floor(dmabuf.size() / PAGE_SIZE) * PAGE_SIZE;
-  const map = dmabuf.mmap(mappable, PROT_READ, MAP_SHARED);
-  if (!isMapping(map)) throw new Error(`mmap of the dma-buf failed: ${describeResult(map)}`);
+  // The real mbochs (and the model with --quirks) refuses CPU mappings of its dma-bufs: read the same
+  // pixels through VRAM where the DISPI registers put them.
+  const direct = dmabuf.mmap(mappable, PROT_READ, MAP_SHARED);
+  const map = isMapping(direct) ? direct : mapMbochsPlaneFromVram(hostFile, { stride: plane.stride, size: mappable });
+  if (!isMapping(map)) throw new Error(`mmap of the dma-buf failed: ${describeResult(isMapping(direct) ? map : direct)}`);
   const sha256 = createHash("sha256").update(map.bytes).digest("hex");
   const b = map.bytes;
   const firstPixel = `#${hex2(b[2]!)}${hex2(b[1]!)}${hex2(b[0]!)}`;

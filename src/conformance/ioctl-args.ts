@@ -1,4 +1,4 @@
-/** Argument builders for tests: the bytes a careful user-space caller passes. */
+/** Argument builders: the bytes a careful user-space caller passes (shared by the conformance suite and the tests). */
 import {
   DEVICE_INFO_SIZE,
   GFX_PLANE_INFO_SIZE,
@@ -13,7 +13,7 @@ import {
   setU32,
   type DeviceFile,
   type GfxPlaneInfo,
-} from "../../src/abi/index.ts";
+} from "../abi/index.ts";
 
 export function planeArg(flags: number, planeType: number, argsz = GFX_PLANE_INFO_SIZE, fill = 0): Uint8Array {
   const b = new Uint8Array(GFX_PLANE_INFO_SIZE).fill(fill);

@@ -53,6 +53,11 @@ export interface ConsumerOptions {
    * by the device, the consumer queries only after a signal; otherwise it polls.
    */
   eventfd?: () => EventNotifier | number;
+  /**
+   * Where a dma-buf cannot be CPU-mapped, read the plane this way instead (given the device and the plane
+   * just queried), e.g. mapMbochsPlaneFromVram for mbochs on a real kernel.
+   */
+  dmabufFallback?: (dev: DeviceFile, plane: GfxPlaneInfoView) => Mapping | number;
 }
 
 /** An eventfd in the calling process, as the consumer needs it. */
@@ -99,7 +104,7 @@ export class DisplayConsumer {
   private region: RegionMap | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private readonly options: Required<Omit<ConsumerOptions, "log" | "edid" | "initialSize" | "eventfd">> & { log: (m: string) => void };
+  private readonly options: Required<Omit<ConsumerOptions, "log" | "edid" | "initialSize" | "eventfd" | "dmabufFallback">> & { log: (m: string) => void };
   private readonly makeEventfd: (() => EventNotifier | number) | undefined;
   private notifier: EventNotifier | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -134,7 +139,8 @@ export class DisplayConsumer {
     this.makeEventfd = options.eventfd;
     this.initialSize = options.initialSize;
     this.console = new Console(this.options.name);
-    this.cache = new DmabufCache(dev, this.options.cacheSize);
+    const fallback = options.dmabufFallback;
+    this.cache = new DmabufCache(dev, this.options.cacheSize, fallback && (() => fallback(dev, this.plane)));
   }
 
   get displayKind(): DisplayKind {

@@ -35,9 +35,14 @@ export class DmabufCache {
   readonly stats: DmabufCacheStats = { hits: 0, misses: 0, evictions: 0 };
   private readonly idArg = new Uint8Array(4);
 
+  /**
+   * `unmappable` gives the pixels another way when the dma-buf refuses a CPU mapping (mbochs on a real
+   * kernel: src/display/mbochs-vram-fallback.ts); called right after the query that named the id.
+   */
   constructor(
     private readonly dev: DeviceFile,
     readonly capacity = 5,
+    private readonly unmappable?: () => Mapping | number,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`cache capacity ${capacity} must be ≥ 1`);
   }
@@ -74,8 +79,16 @@ export class DmabufCache {
     // Only whole pages of a dma-buf can be mapped (the core rounds the size down), so a buffer whose size
     // is not a page multiple has an unreadable tail: mbochs at 800x600 loses most of its last line.
     const mappedBytes = Math.floor(Math.max(0, size) / PAGE_SIZE) * PAGE_SIZE;
-    const mapping = mappedBytes > 0 ? file.mmap(mappedBytes, PROT_READ, MAP_SHARED) : -22;
-    const entry: CachedDmabuf = { id, file, mapping, mappedBytes: isMapping(mapping) ? mappedBytes : 0 };
+    let mapping = mappedBytes > 0 ? file.mmap(mappedBytes, PROT_READ, MAP_SHARED) : -22;
+    let readable = mappedBytes;
+    if (!isMapping(mapping) && this.unmappable) {
+      const other = this.unmappable();
+      if (isMapping(other)) {
+        mapping = other;
+        readable = other.bytes.length;
+      }
+    }
+    const entry: CachedDmabuf = { id, file, mapping, mappedBytes: isMapping(mapping) ? readable : 0 };
     this.entries.unshift(entry);
     return entry;
   }

@@ -111,6 +111,7 @@ export class FdTable implements IoctlContext {
     if (type === MAP_SHARED && (prot & PROT_WRITE) !== 0 && !file.writable) return -Errno.EACCES;
     if (!file.ops.mmap) return -Errno.ENODEV;
     const pages = Math.ceil(length / PAGE_SIZE);
-    return file.ops.mmap({ pgoff: offset / PAGE_SIZE, length: pages * PAGE_SIZE, prot, shared: type === MAP_SHARED });
+    const shared = type === MAP_SHARED;
+    return file.ops.mmap({ pgoff: offset / PAGE_SIZE, length: pages * PAGE_SIZE, prot, shared, vmShared: shared && file.writable });
   }
 }

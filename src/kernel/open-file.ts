@@ -10,8 +10,14 @@ export interface Vma {
   /** length in bytes (page aligned by the core) */
   length: number;
   prot: number;
-  /** MAP_SHARED was requested */
+  /** MAP_SHARED was requested (VM_MAYSHARE) */
   shared: boolean;
+  /**
+   * VM_SHARED as mm/mmap.c leaves it: MAP_SHARED of a file opened for writing. A shared mapping of a
+   * read-only file has VM_SHARED cleared (it can never write back), which drivers that test VM_SHARED
+   * mistake for a private mapping. Absent (a driver test calling an mmap op directly): as `shared`.
+   */
+  vmShared?: boolean;
 }
 
 /** What ioctl handlers may do besides reading/writing their argument: hand out new fds. */

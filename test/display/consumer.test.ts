@@ -9,6 +9,7 @@ import { MdpyGuest } from "../../src/guest/mdpy-guest.ts";
 import { HostKernel } from "../../src/kernel/host-kernel.ts";
 import { createMbochsParent } from "../../src/drivers/bochs/mbochs-parent.ts";
 import { bochsFixture } from "../helpers/bochs-fixture.ts";
+import { mapMbochsPlaneFromVram } from "../../src/display/mbochs-vram-fallback.ts";
 import { nextUuid } from "../helpers/ioctl-args.ts";
 
 /** Record what a front-end would see. */
@@ -25,7 +26,8 @@ function watch(consumer: DisplayConsumer) {
 for (const quirks of [false, true]) {
   test(`bochs (quirks ${quirks ? "on" : "off"}): first frame, pixels, then only real damage`, () => {
     const { dev, guest } = bochsFixture({ quirks });
-    const consumer = new DisplayConsumer(dev, { refreshHz: 1 });
+    // The real mbochs's dma-bufs cannot be CPU-mapped: with its quirks the consumer reads VRAM instead.
+    const consumer = new DisplayConsumer(dev, { refreshHz: 1, ...(quirks ? { dmabufFallback: mapMbochsPlaneFromVram } : {}) });
     assert.equal(consumer.start(), "dmabuf");
     const seen = watch(consumer);
     guest.setMode({ width: 640, height: 480 });

@@ -49,7 +49,7 @@ export class BochsDmabufList {
    * Export the entry's dma-buf if it has none (the framebuffer must start on a page boundary, else
    * -EINVAL). Returns the buffer; the caller installs an fd for it.
    */
-  exportEntry(entry: BochsDmabufEntry, name: string): DmaBuf | number {
+  exportEntry(entry: BochsDmabufEntry, name: string, quirks = false): DmaBuf | number {
     if (entry.buf) return entry.buf;
     if (entry.mode.offset % PAGE_SIZE !== 0) return -Errno.EINVAL;
     const buf = exportDmaBuf({
@@ -58,7 +58,9 @@ export class BochsDmabufList {
       writable: false, // dma_buf_fd(buf, 0): a read-only file
       exporter: {
         mmap(vma: Vma): Uint8Array | number {
-          if (!vma.shared) return -Errno.EINVAL;
+          // mbochs_mmap_dmabuf tests VM_SHARED, which mm clears for a shared mapping of this read-only
+          // file: on the real kernel every CPU mapping fails (-EINVAL). Without quirks: the intended test.
+          if (!(quirks ? (vma.vmShared ?? vma.shared) : vma.shared)) return -Errno.EINVAL;
           const start = entry.mode.offset + vma.pgoff * PAGE_SIZE;
           return entry.vram.subarray(start, start + vma.length);
         },

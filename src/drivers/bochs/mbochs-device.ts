@@ -386,7 +386,7 @@ export class MbochsDevice implements VfioDeviceOps {
     const entry = this.dmabufs.findById(getU32(b, 0));
     if (!entry) return -Errno.ENOENT;
     const fresh = entry.buf === undefined;
-    const buf = this.dmabufs.exportEntry(entry, `mbochs:${this.uuid}`);
+    const buf = this.dmabufs.exportEntry(entry, `mbochs:${this.uuid}`, this.quirks);
     if (typeof buf === "number") return buf;
     const fd = ctx.installFd(buf.file);
     if (fresh) buf.file.put(); // the export's own reference now lives in the fd
