@@ -4,6 +4,7 @@
  */
 import { benchConsumerAllocation, benchDamageThroughput, benchScene } from "./consumer.bench.ts";
 import { benchQueryGfxPlane } from "./query-gfx-plane.bench.ts";
+import { benchTight } from "./rfb-tight.bench.ts";
 
 const quick = process.argv.includes("--quick");
 const json = process.argv.includes("--json");
@@ -15,8 +16,9 @@ const scenes = sizes.flatMap(([w, h]) =>
   (["idle", "typing", "desktop", "video"] as const).map((scene) => benchScene(scene, w, h, quick ? 5 : h > 1080 ? 30 : 60)),
 );
 const alloc = await Promise.all(sizes.map(([w, h]) => benchConsumerAllocation(w, h, quick ? 20 : h > 1080 ? 50 : 100)));
+const tight = await benchTight(quick);
 if (json) {
-  console.log(JSON.stringify({ quick, node: process.version, results: [query], damage, scenes, consumerAllocation: alloc }, null, 2));
+  console.log(JSON.stringify({ quick, node: process.version, results: [query], damage, scenes, consumerAllocation: alloc, tight }, null, 2));
 } else {
   const a = query.alloc;
   console.log(`vfio-display bench${quick ? " (quick)" : ""} — node ${process.version}`);
@@ -43,4 +45,8 @@ if (json) {
     const [w, h] = sizes[i]!;
     console.log(`consumer heap bytes per full-change frame at ${w}x${h}: ${a.exact ? "" : "≥ "}${a.bytesPerIteration.toFixed(1)} (${a.gcDuringRun} GCs)`);
   });
+  console.log("");
+  console.log("| RFB Tight, full-frame update | mean ms | bytes | rects |");
+  console.log("|---|---|---|---|");
+  for (const r of tight) console.log(`| ${r.scene} ${r.width}x${r.height}, ${r.mode} | ${r.msPerFrame.toFixed(1)} | ${Math.round(r.bytesPerFrame).toLocaleString("en")} | ${r.rectsPerFrame.toFixed(0)} |`);
 }
