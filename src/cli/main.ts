@@ -1,6 +1,7 @@
 /** The vfio-display command line. Thin: it parses, validates and wires the halves together. */
 import { Command, CommanderError, Option } from "commander";
 import { formatDemoReport, runDemo } from "./demo.ts";
+import { registerConformance } from "./conformance.ts";
 import { UsageError, parseIntOption } from "./usage-error.ts";
 
 export function buildProgram(out: (s: string) => unknown): Command {
@@ -23,6 +24,7 @@ export function buildProgram(out: (s: string) => unknown): Command {
       const report = runDemo(opts);
       out(opts.json ? JSON.stringify(report, null, 2) + "\n" : formatDemoReport(report) + "\n");
     });
+  registerConformance(program, out);
   return program;
 }
 

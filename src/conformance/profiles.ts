@@ -125,7 +125,7 @@ export const mbochsProfile: Profile = {
       quirk: {
         name: "mbochs-region-info-pre-6.19",
         note: "before 6.19 mbochs builds the EDID region reply by hand: argsz above 48 is -EINVAL and cap_offset is 32 even when argsz 32 cannot hold the cap",
-        documented: { found: 1, index: 9, offset: "0x2000", argsz32: { ret: 0, argsz: 48, flags: 11, cap_offset: 0 }, argsz256: { ret: 0, argsz: 48, cap_offset: 32 } },
+        documented: { found: 1, index: 9, offset: "0x2000", argsz32: { ret: 0, argsz: 48, flags: 11, cap_offset: 0 }, argsz256: { ret: 0, argsz: 256, cap_offset: 32 } },
       },
     },
     "edid.registers": { value: { edid_offset: 2048, edid_max_size: 1024, max_xres: 1920, max_yres: 1440, write_edid_max_size: "accepted", edid_max_size_after: 1024 } },
