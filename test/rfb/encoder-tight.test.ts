@@ -52,6 +52,35 @@ describe("Tight encoder → Tight decoder, lossless", () => {
     });
   }
 
+  it("round-trips random wide and large rects (> 2048 wide, > 65,536 px) in 32 and 16 bpp", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          width: fc.integer({ min: 2049, max: 2600 }),
+          height: fc.integer({ min: 1, max: 40 }),
+          content: fc.constantFrom(...CONTENTS),
+          seed: fc.integer(),
+          band: fc.record({ x: fc.nat(2600), w: fc.integer({ min: 1, max: 2600 }), colour: fc.nat(0xffffff) }),
+          format: fc.constantFrom(FORMATS.rgbxBE!, FORMATS.rgb565LE!),
+        }),
+        async ({ width, height, content, seed, band, format }) => {
+          const s = makeSurface(width, height, content, seed);
+          paintRects(s, [{ x: band.x, y: 0, w: band.w, h: height, colour: band.colour }]);
+          const rects = await encodeRects(context(s, format), 0, 0, width, height);
+          assertCoverage(rects, width, 0, 0, width, height);
+          for (const r of rects) {
+            const p = parseHeader(r);
+            if (p.body[0] !== 0x80) assert.ok(p.w * p.h <= 65536, `sub-rect ${p.w}x${p.h} ≤ 65,536 px`);
+          }
+          const fb = framebuffer(width, height);
+          await decodeAll(new TightDecoder(), format, fb, rects);
+          assertLossless(fb, s, format, 0, 0, width, height);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+
   it("splits rects wider than 2048 and larger than 65,536 px, and still round-trips", async () => {
     for (const [w, h, content] of [
       [2300, 40, "noise"],
@@ -83,6 +112,13 @@ describe("Tight encoder: what each rect becomes", () => {
     // a small solid rect (below the solid-area search's minimum) is a Fill too
     const small = await encodeRects(context(s, FORMATS.rgb565LE!), 3, 3, 10, 10);
     assert.deepEqual([small.length, small[0]!.bytes[12], small[0]!.bytes.length], [1, 0x80, 15]);
+  });
+
+  it("a solid area wider than 2048 becomes Fills of at most 2048 wide", async () => {
+    const s = makeSurface(4200, 30, "solid", 9);
+    const rects = await encodeRects(context(s, FORMATS.xrgbLE!), 0, 0, 4200, 30);
+    assertCoverage(rects, 4200, 0, 0, 4200, 30);
+    assert.deepEqual(rects.map((r) => [r.bytes[12], parseHeader(r).w]), [[0x80, 2048], [0x80, 2048], [0x80, 104]]);
   });
 
   it("a large solid area inside a noisy rect is sent as its own Fill", async () => {

@@ -4,6 +4,7 @@
  * to the right and down, keeping the largest area, then pixel by pixel in every direction) and send each
  * as one Fill; what is left around it is handled the same way; whatever has no solid area is split into
  * sub-rectangles of at most 2048 pixels wide and 65,536 pixels in area (Tight's limits for basic data).
+ * Fills are cut to 2048 pixels wide as well (the width limit is Tight's, for every rectangle).
  *
  * Colours are compared on the low 24 bits: the surface's top byte carries nothing.
  */
@@ -96,7 +97,8 @@ function plan(pixels: Uint32Array, stride: number, x: number, y: number, w: numb
         // above: every block there was looked at and gave nothing big enough
         plan(pixels, stride, x, y, w, sy - y, false, out);
         plan(pixels, stride, x, sy, sx - x, sh, true, out);
-        out.push({ x: sx, y: sy, w: sw, h: sh, solid: c });
+        // Tight rects stay ≤ 2048 wide even as fills (decoders may hold every Tight rect to the limit)
+        for (let fx = sx; fx < sx + sw; fx += SUBRECT_MAX_WIDTH) out.push({ x: fx, y: sy, w: Math.min(SUBRECT_MAX_WIDTH, sx + sw - fx), h: sh, solid: c });
         plan(pixels, stride, sx + sw, sy, right - (sx + sw), sh, true, out);
         plan(pixels, stride, x, sy + sh, w, bottom - (sy + sh), true, out);
         return;
