@@ -30,6 +30,7 @@ import { probeDisplay, queryPlane, type DisplayKind } from "./probe.ts";
 import { EdidResizer, findEdidRegion, type EdidResizerOptions } from "./edid-resizer.ts";
 import type { DirectFlipOutput, FlipEvent } from "./direct-flip.ts";
 import { planeNotifyIrq, setIrqEventfd } from "./plane-notify.ts";
+import { snapshotPlane, type PlaneSnapshot } from "./plane-snapshot.ts";
 
 export type DisplayMode = "auto" | "on" | "off";
 
@@ -153,6 +154,22 @@ export class DisplayConsumer {
 
   get cacheStats(): Readonly<{ hits: number; misses: number; evictions: number }> {
     return this.cache.stats;
+  }
+
+  /**
+   * The last primary and cursor plane query results, copied (read-only, for inspectors). Undefined until
+   * the first poll has queried; the cursor only on dma-buf devices.
+   */
+  get lastPlanes(): { primary?: PlaneSnapshot; cursor?: PlaneSnapshot } {
+    const out: { primary?: PlaneSnapshot; cursor?: PlaneSnapshot } = {};
+    if (this.stats.queries > 0) out.primary = snapshotPlane(this.plane);
+    if (this.kind === "dmabuf" && this.cursorPlane.argsz !== 0) out.cursor = snapshotPlane(this.cursorPlane);
+    return out;
+  }
+
+  /** Polls per second while someone watches. */
+  get refreshHz(): number {
+    return this.options.refreshHz;
   }
 
   /** Probe (PROBE|DMABUF, then PROBE|REGION) and start polling whenever someone watches. */
