@@ -4,6 +4,7 @@
  */
 import { benchConsumerAllocation, benchDamageThroughput, benchScene } from "./consumer.bench.ts";
 import { benchQueryGfxPlane } from "./query-gfx-plane.bench.ts";
+import { benchLosslessEncoders } from "./rfb-encoders.bench.ts";
 import { benchTight } from "./rfb-tight.bench.ts";
 
 const quick = process.argv.includes("--quick");
@@ -17,8 +18,9 @@ const scenes = sizes.flatMap(([w, h]) =>
 );
 const alloc = await Promise.all(sizes.map(([w, h]) => benchConsumerAllocation(w, h, quick ? 20 : h > 1080 ? 50 : 100)));
 const tight = await benchTight(quick);
+const lossless = await benchLosslessEncoders(quick);
 if (json) {
-  console.log(JSON.stringify({ quick, node: process.version, results: [query], damage, scenes, consumerAllocation: alloc, tight }, null, 2));
+  console.log(JSON.stringify({ quick, node: process.version, results: [query], damage, scenes, consumerAllocation: alloc, tight, lossless }, null, 2));
 } else {
   const a = query.alloc;
   console.log(`vfio-display bench${quick ? " (quick)" : ""} — node ${process.version}`);
@@ -49,4 +51,8 @@ if (json) {
   console.log("| RFB Tight, full-frame update | mean ms | bytes | rects |");
   console.log("|---|---|---|---|");
   for (const r of tight) console.log(`| ${r.scene} ${r.width}x${r.height}, ${r.mode} | ${r.msPerFrame.toFixed(1)} | ${Math.round(r.bytesPerFrame).toLocaleString("en")} | ${r.rectsPerFrame.toFixed(0)} |`);
+  console.log("");
+  console.log("| RFB lossless encoders, full-frame desktop update | mean ms | bytes | rects |");
+  console.log("|---|---|---|---|");
+  for (const r of lossless) console.log(`| ${r.encoder} ${r.width}x${r.height}, ${r.format} | ${r.msPerFrame.toFixed(1)} | ${Math.round(r.bytesPerFrame).toLocaleString("en")} | ${r.rectsPerFrame.toFixed(0)} |`);
 }

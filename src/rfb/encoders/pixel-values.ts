@@ -11,7 +11,23 @@ export function readPixelValues(ctx: EncodeContext, x: number, y: number, w: num
   const src = ctx.pixels;
   const stride = ctx.width;
   const t = ctx.translator;
+  const f = t.format;
   let o = 0;
+  // the two 32-bit layouts real clients use: the value is the word itself or red/blue swapped (the byte
+  // order only matters when the value is written, so both endiannesses take these paths)
+  if (f.bitsPerPixel === 32 && f.redMax === 255 && f.greenMax === 255 && f.blueMax === 255 && f.greenShift === 8) {
+    const swap = f.redShift === 0 && f.blueShift === 16;
+    if (swap || (f.redShift === 16 && f.blueShift === 0)) {
+      for (let row = 0; row < h; row++) {
+        const start = (y + row) * stride + x;
+        for (let i = start, end = start + w; i < end; i++) {
+          const v = src[i]!;
+          out[o++] = swap ? ((v & 0xff) << 16) | (v & 0xff00) | ((v >>> 16) & 0xff) : v & 0xffffff;
+        }
+      }
+      return;
+    }
+  }
   for (let row = 0; row < h; row++) {
     const start = (y + row) * stride + x;
     const end = start + w;
