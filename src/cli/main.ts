@@ -2,9 +2,10 @@
 import { Command, CommanderError, Option } from "commander";
 import { formatDemoReport, runDemo } from "./demo.ts";
 import { registerConformance } from "./conformance.ts";
+import { registerServe } from "./serve.ts";
 import { UsageError, parseIntOption } from "./usage-error.ts";
 
-export function buildProgram(out: (s: string) => unknown): Command {
+export function buildProgram(out: (s: string) => unknown, err: (s: string) => unknown = (s) => process.stderr.write(s)): Command {
   const program = new Command("vfio-display")
     .description("The Linux VFIO mediated-device display stack: a host-kernel model, vendor drivers, and consumers.")
     .version("0.1.0")
@@ -25,6 +26,7 @@ export function buildProgram(out: (s: string) => unknown): Command {
       out(opts.json ? JSON.stringify(report, null, 2) + "\n" : formatDemoReport(report) + "\n");
     });
   registerConformance(program, out);
+  registerServe(program, out, err);
   return program;
 }
 
@@ -34,7 +36,7 @@ export async function main(
   out: (s: string) => unknown = (s) => process.stdout.write(s),
   err: (s: string) => unknown = (s) => process.stderr.write(s),
 ): Promise<number> {
-  const program = buildProgram(out);
+  const program = buildProgram(out, err);
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;

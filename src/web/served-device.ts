@@ -1,0 +1,24 @@
+/**
+ * What the web console knows about one device: its vGPU (console, consumer, info), the VNC server that
+ * shows it (also answering noVNC's WebSocket through the web port), and a rate meter for the inspector.
+ * The serve host builds these; the web server only reads them.
+ */
+import type { Console } from "../display/console.ts";
+import type { DisplayConsumer } from "../display/display-consumer.ts";
+import type { ListenAddress, RfbServer } from "../rfb/server.ts";
+import type { VgpuInfo } from "../vmm/model-vgpu.ts";
+import { RateMeter } from "./rate-meter.ts";
+
+export interface ServedDevice {
+  readonly id: string;
+  readonly info: VgpuInfo;
+  readonly console: Console;
+  readonly consumer: DisplayConsumer;
+  readonly rfb: RfbServer;
+  /** where the device's own VNC TCP listener is, if it has one */
+  readonly vnc: ListenAddress | undefined;
+  readonly rates: RateMeter;
+}
+
+/** Device ids go into URLs and metric labels: keep them to a safe alphabet. */
+export const DEVICE_ID = /^[a-z][a-z0-9_-]{0,31}$/;
