@@ -38,6 +38,27 @@ export function makeTestPicture(width: number, height: number, seed = 1): Consol
   return { width, height, pixels };
 }
 
+/**
+ * A picture of few colours (at most 6 in any area): solid panels and two-colour "text" blocks, the content
+ * Tight sends as fills and palettes, which are lossless even when the client asks for JPEG quality.
+ */
+export function makeFewColourPicture(width: number, height: number): ConsoleSurface {
+  const pixels = new Uint32Array(width * height);
+  const panel = [0x2b303b, 0xeeeeee, 0x1565c0, 0xc62828, 0x2e7d32, 0xf9a825];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const cx = Math.floor((x * 3) / width);
+      const cy = Math.floor((y * 2) / height);
+      const bg = panel[(cx + cy * 3) % panel.length]!;
+      // a glyph-like pattern inside each panel, margins solid
+      const inText = x % (width / 3) > 12 && y % (height / 2) > 24 && (y >> 4) % 2 === 0;
+      const ink = ((x * 5) ^ (y * 3)) % 7 < 2;
+      pixels[y * width + x] = inText && ink ? (bg === 0xeeeeee ? 0x000000 : 0xffffff) : bg;
+    }
+  }
+  return { width, height, pixels };
+}
+
 /** RGBA (or RGB with channels = 3) bytes → XRGB words. */
 export function rgbaToXrgb(data: Uint8Array, width: number, height: number, channels: number): Uint32Array {
   const out = new Uint32Array(width * height);
