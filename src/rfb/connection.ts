@@ -5,7 +5,7 @@
  * one framebuffer (QEMU's rule: max(1 MiB, w×h×Bpp)). Everything else waits as damage, which merges; a client
  * that stops reading is dropped once its output passes five framebuffers or stays stuck for the stall limit.
  */
-import { inflateSync } from "node:zlib";
+import { constants as zlibConstants, inflateSync } from "node:zlib";
 import type { ConsoleSurface } from "../display/console.ts";
 import type { Rect } from "../display/damage-tracker.ts";
 import { ClientMessageReader, ProtocolViolation, type ClientMessage, type ClientMessageLimits, type Screen } from "./client-messages.ts";
@@ -398,7 +398,7 @@ export class RfbConnection {
       if (!(flags & F.Text) || this.host.viewOnly) return;
       let plain: Buffer;
       try {
-        plain = inflateSync(payload, { maxOutputLength: this.host.limits.maxCutText + 4 });
+        plain = inflateSync(payload, { maxOutputLength: this.host.limits.maxCutText + 4, finishFlush: zlibConstants.Z_SYNC_FLUSH });
       } catch (e) {
         throw new ProtocolViolation(`extended clipboard provide: bad zlib data (${(e as Error).message})`);
       }
@@ -422,7 +422,8 @@ export class RfbConnection {
   /** Send what is due, if the client can take it now. */
   pump(): void {
     if (this.closedFlag || this.busy || !this.encodingsSeenOrRequested()) return;
-    if (!this.requestOutstanding && !this.continuous) return;
+    // replies to SetDesktopSize go out as soon as possible, request or not (QEMU does the same)
+    if (!this.requestOutstanding && !this.continuous && this.desktopSizeReplies.length === 0) return;
     if (this.transport.bufferedBytes > this.throttleBytes()) return;
     if (!this.wantsUpdate()) return;
     this.busy = true;
@@ -454,11 +455,13 @@ export class RfbConnection {
       this.resizeDue = false;
       this.edsOnRequest = false;
       if (rects.length > 0) {
+        const wasRequested = this.requestOutstanding;
         this.writeUpdate(rects, []);
-        this.requestOutstanding = false;
         // pixels follow in their own update, without waiting for another request
-        if (this.pending.isEmpty) return;
-        this.requestOutstanding = true;
+        if (!wasRequested || this.pending.isEmpty) {
+          this.requestOutstanding = false;
+          return;
+        }
       }
     }
 

@@ -18,18 +18,21 @@ export type ClipboardMessage =
   | { action: "request" | "peek" | "notify"; formats: number }
   | { action: "provide"; formats: number; data: Map<number, Buffer> };
 
-/** Parse one extended message body (flags + payload). Exactly one action bit must be set. */
+/** Parse one extended message body (flags + payload). Exactly one action bit must be set (caps may list the supported actions too). */
 export function parseClipboardMessage(body: Buffer, maxInflated: number): ClipboardMessage {
   if (body.length < 4) throw new ClipboardError(`extended clipboard message of ${body.length} bytes has no flags`);
   const flags = body.readUInt32BE(0);
   const formats = flags & FORMAT_MASK;
   const actions = flags & ACTION_MASK;
   if ((flags & ~(ACTION_MASK | FORMAT_MASK)) !== 0) throw new ClipboardError(`extended clipboard flags 0x${(flags >>> 0).toString(16)} use reserved bits`);
-  if (actions === 0 || (actions & (actions - 1)) !== 0) {
+  // a caps message lists every action its sender supports beside the caps bit; any other carries one action
+  const CAPS_BIT = 1 << 24;
+  const single = actions & CAPS_BIT ? CAPS_BIT : actions;
+  if (single === 0 || (single & (single - 1)) !== 0) {
     throw new ClipboardError(`extended clipboard flags 0x${(flags >>> 0).toString(16)} must carry exactly one action`);
   }
   const payload = body.subarray(4);
-  switch (actions) {
+  switch (single) {
     case ClipboardAction.Caps: {
       const sizes = new Map<number, number>();
       let off = 0;
@@ -45,8 +48,8 @@ export function parseClipboardMessage(body: Buffer, maxInflated: number): Clipbo
     case ClipboardAction.Request:
     case ClipboardAction.Peek:
     case ClipboardAction.Notify: {
-      if (payload.length !== 0) throw new ClipboardError(`extended clipboard ${actionName(actions)} carries ${payload.length} unexpected bytes`);
-      return { action: actionName(actions) as "request" | "peek" | "notify", formats };
+      if (payload.length !== 0) throw new ClipboardError(`extended clipboard ${actionName(single)} carries ${payload.length} unexpected bytes`);
+      return { action: actionName(single) as "request" | "peek" | "notify", formats };
     }
     default: {
       let inflated: Buffer;
