@@ -15,7 +15,7 @@ import { RfbConnection, type ConnectionHost } from "./connection.ts";
 import { EncodeCache } from "./encode-cache.ts";
 import { EncoderRegistry } from "./encoders/registry.ts";
 import type { RectEncoder } from "./encoders/encoder.ts";
-import { HandshakeIO } from "./handshake-io.ts";
+import { HandshakeIO, HandshakeTimeout } from "./handshake-io.ts";
 import { runHandshake } from "./handshake.ts";
 import { silentLogger, type Logger } from "./logger.ts";
 import { frameRects } from "./pending-damage.ts";
@@ -217,7 +217,8 @@ export class RfbServer {
         this.totals.refused++;
         io.finish();
         this.log.info({ address: transport.remoteAddress }, `VNC handshake failed: ${(e as Error).message}`);
-        transport.close();
+        // a reason we sent may still be on its way; a client that ran out of time gets nothing more
+        transport.close(e instanceof HandshakeTimeout);
       });
   }
 
