@@ -6,6 +6,7 @@ import { benchConsumerAllocation, benchDamageThroughput, benchScene } from "./co
 import { benchQueryGfxPlane } from "./query-gfx-plane.bench.ts";
 import { benchLosslessEncoders } from "./rfb-encoders.bench.ts";
 import { benchTight } from "./rfb-tight.bench.ts";
+import { benchServerMatrix } from "./rfb-server.bench.ts";
 
 const quick = process.argv.includes("--quick");
 const json = process.argv.includes("--json");
@@ -19,8 +20,9 @@ const scenes = sizes.flatMap(([w, h]) =>
 const alloc = await Promise.all(sizes.map(([w, h]) => benchConsumerAllocation(w, h, quick ? 20 : h > 1080 ? 50 : 100)));
 const tight = await benchTight(quick);
 const lossless = await benchLosslessEncoders(quick);
+const server = await benchServerMatrix(quick);
 if (json) {
-  console.log(JSON.stringify({ quick, node: process.version, results: [query], damage, scenes, consumerAllocation: alloc, tight, lossless }, null, 2));
+  console.log(JSON.stringify({ quick, node: process.version, results: [query], damage, scenes, consumerAllocation: alloc, tight, lossless, server }, null, 2));
 } else {
   const a = query.alloc;
   console.log(`vfio-display bench${quick ? " (quick)" : ""} — node ${process.version}`);
@@ -55,4 +57,13 @@ if (json) {
   console.log("| RFB lossless encoders, full-frame desktop update | mean ms | bytes | rects |");
   console.log("|---|---|---|---|");
   for (const r of lossless) console.log(`| ${r.encoder} ${r.width}x${r.height}, ${r.format} | ${r.msPerFrame.toFixed(1)} | ${Math.round(r.bytesPerFrame).toLocaleString("en")} | ${r.rectsPerFrame.toFixed(0)} |`);
+  console.log("");
+  console.log("| VNC server, end to end (guest flip → consumer → encode → every client's socket) | clients | fps delivered | server CPU ms/frame | bytes/frame/client | latency p50 / p95 ms |");
+  console.log("|---|---|---|---|---|---|");
+  for (const r of server) {
+    console.log(
+      `| ${r.scene} ${r.width}x${r.height}, ${r.encoding} | ${r.clients} | ${r.fps.toFixed(1)} | ${r.serverCpuMsPerFrame.toFixed(1)} | ` +
+        `${Math.round(r.bytesPerFrame).toLocaleString("en")} | ${r.latencyP50Ms.toFixed(1)} / ${r.latencyP95Ms.toFixed(1)} |`,
+    );
+  }
 }

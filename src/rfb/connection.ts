@@ -145,6 +145,11 @@ export class RfbConnection {
     return this.format;
   }
 
+  /** Nothing pending, nothing being encoded, nothing unsent in our buffers (benchmarks wait for this). */
+  get caughtUp(): boolean {
+    return !this.busy && this.pending.isEmpty && this.transport.bufferedBytes === 0;
+  }
+
   get isClosed(): boolean {
     return this.closedFlag;
   }
@@ -479,15 +484,12 @@ export class RfbConnection {
     this.extKeyAckDue = this.pointerTypeDue = this.nameDue = this.ledsDue = this.cursorDue = false;
 
     const surface = this.host.surface();
-    const key = this.pending.sharedKey;
     let rects = this.pending.take();
-    let shareable = key !== undefined;
     if (surface.width !== this.clientWidth || surface.height !== this.clientHeight) {
       // a client that cannot be told about a resize sees the part of the surface that fits its framebuffer
       const w = Math.min(surface.width, this.clientWidth);
       const h = Math.min(surface.height, this.clientHeight);
       rects = rects.map((r) => clip(r, w, h)).filter((r): r is Rect => r !== undefined);
-      shareable = false;
     }
     let encoded: EncodedRect[] = [];
     if (rects.length > 0) {
@@ -501,7 +503,9 @@ export class RfbConnection {
         jpegQuality: s.jpegQuality,
         subsampling: s.subsampling,
       };
-      const cacheKey = shareable ? `${s.encodeKey}|${key}` : undefined;
+      // the same settings and the same rects of the same surface give the same bytes, whoever asks: clients
+      // that keep up share one frame's encoding, and so do clients that fell behind by the same frames
+      const cacheKey = `${s.encodeKey}|${rectsKey(rects)}`;
       encoded = await this.host.cache.get(cacheKey, () => encodeRects(encoder, ctx, rects));
     }
     if (this.closedFlag) return;
@@ -510,25 +514,39 @@ export class RfbConnection {
     this.writeUpdate(pseudo, encoded);
   }
 
-  /** One FramebufferUpdate (or several when there are more than 65,535 rectangles and no LastRect). */
+  /**
+   * One FramebufferUpdate (or several when there are more than 65,535 rectangles and no LastRect), written
+   * in as few socket writes as possible: the encoded rects of a shared encoding are joined once (EncodeCache)
+   * and that one buffer goes to every client that needs no zlib header spliced in.
+   */
   private writeUpdate(pseudo: Buffer[], encoded: EncodedRect[]): void {
     const total = pseudo.length + encoded.length;
-    let bytes = 0;
-    const write = (b: Uint8Array): void => {
-      this.transport.write(b);
-      bytes += b.length;
-    };
-    const pieces: Array<Buffer | EncodedRect> = [...pseudo, ...encoded];
-    if (total > 0xffff && this.settings.lastRect) {
-      write(framebufferUpdateHeader(0xffff));
-      for (const p of pieces) this.writeRect(p, write);
-      write(lastRect());
+    const chunks: Uint8Array[] = [];
+    const needsSplice = encoded.some((r) => r.zlibStream !== undefined && !this.zlibStarted.has(r.zlibStream));
+    if (total <= 0xffff && !needsSplice) {
+      chunks.push(framebufferUpdateHeader(total), ...pseudo);
+      if (encoded.length > 0) chunks.push(this.host.cache.joined(encoded));
+    } else if (total > 0xffff && this.settings.lastRect) {
+      chunks.push(framebufferUpdateHeader(0xffff));
+      for (const p of [...pseudo, ...encoded]) this.rectChunks(p, chunks);
+      chunks.push(lastRect());
     } else {
+      const pieces: Array<Buffer | EncodedRect> = [...pseudo, ...encoded];
       for (let i = 0; i < pieces.length; i += 0xffff) {
         const part = pieces.slice(i, i + 0xffff);
-        write(framebufferUpdateHeader(part.length));
-        for (const p of part) this.writeRect(p, write);
+        chunks.push(framebufferUpdateHeader(part.length));
+        for (const p of part) this.rectChunks(p, chunks);
       }
+    }
+    let bytes = 0;
+    for (const c of chunks) bytes += c.length;
+    // small pieces go out as one write; a big shared buffer is written as it is, not copied per client
+    const last = chunks[chunks.length - 1]!;
+    if (chunks.length > 2 && last.length > 65536) {
+      this.transport.write(Buffer.concat(chunks.slice(0, -1)));
+      this.transport.write(last);
+    } else {
+      this.transport.write(chunks.length === 1 ? last : Buffer.concat(chunks));
     }
     this.stats.updates++;
     this.stats.bytes += bytes;
@@ -536,17 +554,28 @@ export class RfbConnection {
     this.host.sent(this, bytes, total);
   }
 
-  private writeRect(p: Buffer | EncodedRect, write: (b: Uint8Array) => void): void {
-    if (Buffer.isBuffer(p)) return write(p);
+  private rectChunks(p: Buffer | EncodedRect, out: Uint8Array[]): void {
+    if (Buffer.isBuffer(p)) {
+      out.push(p);
+      return;
+    }
     const stream = p.zlibStream;
-    if (stream === undefined || this.zlibStarted.has(stream)) return write(p.bytes);
+    if (stream === undefined || this.zlibStarted.has(stream)) {
+      out.push(p.bytes);
+      return;
+    }
     // this client's first data on a spliced stream: insert the zlib header, the length grows by 2
     this.zlibStarted.add(stream);
     const b = p.bytes;
     const head = Buffer.from(b.subarray(0, 16));
     head.writeUInt32BE(head.readUInt32BE(12) + ZLIB_STREAM_HEADER.length, 12);
-    write(head);
-    write(ZLIB_STREAM_HEADER);
-    write(b.subarray(16));
+    out.push(head, ZLIB_STREAM_HEADER, b.subarray(16));
   }
+}
+
+/** A compact text key of a rect list (cache keys live for one frame only). */
+function rectsKey(rects: readonly Rect[]): string {
+  let k = "";
+  for (const r of rects) k += `${r.x},${r.y},${r.w},${r.h};`;
+  return k;
 }

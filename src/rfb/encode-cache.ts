@@ -8,8 +8,20 @@ import type { EncodeContext, EncodedRect, RectEncoder } from "./encoders/encoder
 
 export class EncodeCache {
   private readonly entries = new Map<string, Promise<EncodedRect[]>>();
+  /** the bytes of an encoding's rects joined, made once for however many clients send them */
+  private readonly joinedBytes = new WeakMap<EncodedRect[], Buffer>();
   hits = 0;
   misses = 0;
+
+  /** All rects' bytes as one buffer (for clients that need no zlib header spliced in). */
+  joined(rects: EncodedRect[]): Buffer {
+    let b = this.joinedBytes.get(rects);
+    if (!b) {
+      b = rects.length === 1 ? Buffer.from(rects[0]!.bytes.buffer, rects[0]!.bytes.byteOffset, rects[0]!.bytes.byteLength) : Buffer.concat(rects.map((r) => r.bytes));
+      this.joinedBytes.set(rects, b);
+    }
+    return b;
+  }
 
   /** The console changed: nothing encoded before describes the surface any more. */
   clear(): void {

@@ -1,0 +1,145 @@
+/**
+ * The VNC server end to end: a guest workload on the model's mbochs, the display consumer, our server, and
+ * 1, 10 or 100 viewers in another process (continuous updates). Per encoding × scene × resolution: server CPU
+ * ms per frame (process CPU, user + system, including zlib/JPEG on the thread pool, minus the guest's own
+ * drawing), bytes per frame to one client, frames per second delivered, and latency from the guest's flip to
+ * the last byte of that frame handed to every client's socket. Frames are paced at 60 Hz at most: a frame
+ * starts when the previous one is delivered and its 16.7 ms slot has passed.
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { DisplayConsumer } from "../src/display/display-consumer.ts";
+import { createMbochsParent } from "../src/drivers/bochs/mbochs-parent.ts";
+import { BochsDisplay } from "../src/guest/bochs-display.ts";
+import { BochsGuest } from "../src/guest/bochs-guest.ts";
+import { keysymEventsFor } from "../src/guest/workloads/input.ts";
+import { createWorkload, type WorkloadSpec } from "../src/guest/workloads/registry.ts";
+import { HostKernel } from "../src/kernel/host-kernel.ts";
+import { Encoding, PseudoEncoding } from "../src/rfb/encodings.ts";
+import { NoneSecurity } from "../src/rfb/security/none.ts";
+import { RfbServer } from "../src/rfb/server.ts";
+
+export type ServerScene = "desktop" | "video" | "typing";
+
+export interface ServerBenchResult {
+  scene: ServerScene;
+  width: number;
+  height: number;
+  encoding: string;
+  clients: number;
+  frames: number;
+  fps: number;
+  serverCpuMsPerFrame: number;
+  bytesPerFrame: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+}
+
+export const ENCODING_SETTINGS: Record<string, number[]> = {
+  raw: [Encoding.Raw],
+  hextile: [Encoding.Hextile],
+  zrle: [Encoding.ZRLE],
+  tight: [Encoding.Tight, PseudoEncoding.CompressLevel0 + 2],
+  "tight-jpeg-q80": [Encoding.Tight, PseudoEncoding.CompressLevel0 + 2, PseudoEncoding.FineQuality0 + 80, PseudoEncoding.Subsamp1X + 2],
+};
+
+const CLIENT_SCRIPT = new URL("./rfb-bench-clients.ts", import.meta.url).pathname;
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? 0;
+}
+
+export async function benchServer(scene: ServerScene, width: number, height: number, encoding: string, clients: number, frames: number): Promise<ServerBenchResult> {
+  const kernel = new HostKernel().registerParent(createMbochsParent());
+  const uuid = "0b5e55ed-0000-4000-8000-0000000000fb";
+  if (kernel.bus.create("mbochs", "mbochs-large", uuid) !== 0) throw new Error("create failed");
+  const hostDev = kernel.openDevice(uuid);
+  const guestDev = kernel.openDevice(uuid);
+  if (typeof hostDev === "number" || typeof guestDev === "number") throw new Error("open failed");
+  const display = new BochsDisplay(BochsGuest.attach(guestDev));
+  display.setMode({ width, height });
+  const consumer = new DisplayConsumer(hostDev, { edid: false, refreshHz: 1 });
+  const spec: WorkloadSpec =
+    scene === "typing"
+      ? { kind: "console", options: { seed: 7, mode: { width, height }, bootLines: 40, bootMs: 200 } }
+      : { kind: scene, options: { seed: 7, mode: { width, height } } };
+  const workload = createWorkload(spec);
+  workload.start(display);
+  let t = 0;
+  const keys = keysymEventsFor("the quick brown fox jumps over the lazy dog ");
+  const step = (i: number): number => {
+    const t0 = performance.now();
+    if (scene === "typing") for (const e of keys.slice((i * 2) % keys.length, ((i * 2) % keys.length) + 2)) workload.input(e);
+    workload.frame((t += 1000 / 60));
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < 30; i++) step(i);
+  consumer.start();
+  consumer.refresh();
+
+  const server = new RfbServer({ console: consumer.console, tcp: { host: "127.0.0.1", port: 0 }, security: [new NoneSecurity()], maxClients: clients + 4 });
+  const { tcp } = await server.listen();
+  const child = spawn(process.execPath, ["--import", "tsx", CLIENT_SCRIPT, String(tcp!.port), String(clients), ENCODING_SETTINGS[encoding]!.join(","), "xrgb"], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const nextLine = (): Promise<string> => once(lines, "line").then(([l]) => l as string);
+  if ((await nextLine()) !== "ready") throw new Error("bench clients failed to start");
+
+  const caughtUp = async (): Promise<void> => {
+    const deadline = performance.now() + 5000;
+    while (!server.connections.every((c) => c.caughtUp) && performance.now() < deadline) await new Promise((r) => setImmediate(r));
+  };
+  await caughtUp();
+  const bytes0 = server.connections[0]!.stats.bytes;
+  const latencies: number[] = [];
+  let guestMs = 0;
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  for (let i = 0; i < frames; i++) {
+    const slot = wall0 + (i * 1000) / 60;
+    while (performance.now() < slot) await new Promise((r) => setTimeout(r, Math.max(0, slot - performance.now() - 1)));
+    guestMs += step(i);
+    const flipped = performance.now();
+    consumer.refresh();
+    await caughtUp();
+    latencies.push(performance.now() - flipped);
+  }
+  const wall = performance.now() - wall0;
+  const cpu = process.cpuUsage(cpu0);
+  const perClientBytes = server.connections[0]!.stats.bytes - bytes0;
+  child.stdin!.write("stop\n");
+  await nextLine().catch(() => "");
+  child.kill();
+  await server.close();
+  consumer.stop();
+  return {
+    scene,
+    width,
+    height,
+    encoding,
+    clients,
+    frames,
+    fps: (frames * 1000) / wall,
+    serverCpuMsPerFrame: ((cpu.user + cpu.system) / 1000 - guestMs) / frames,
+    bytesPerFrame: perClientBytes / frames,
+    latencyP50Ms: percentile(latencies, 0.5),
+    latencyP95Ms: percentile(latencies, 0.95),
+  };
+}
+
+/** The matrix: every encoding × scene × resolution to one client; Tight to 1, 10 and 100 clients. */
+export async function benchServerMatrix(quick: boolean): Promise<ServerBenchResult[]> {
+  const out: ServerBenchResult[] = [];
+  const sizes: Array<[number, number]> = quick ? [[320, 240]] : [[1920, 1080], [3840, 2160]];
+  const scenes: ServerScene[] = quick ? ["desktop"] : ["typing", "desktop", "video"];
+  const encodings = quick ? ["raw", "tight"] : Object.keys(ENCODING_SETTINGS);
+  const frames = (h: number): number => (quick ? 5 : h > 1080 ? 60 : 90);
+  for (const [w, h] of sizes) {
+    for (const scene of scenes) for (const enc of encodings) out.push(await benchServer(scene, w, h, enc, 1, frames(h)));
+    for (const n of quick ? [3] : [10, 100]) out.push(await benchServer("desktop", w, h, "tight", n, frames(h)));
+  }
+  return out;
+}
