@@ -15,10 +15,23 @@ export interface Rect {
   h: number;
 }
 
+/**
+ * A full-width band that moved up by `dy` rows since the previous frame (a console or a page scrolling):
+ * rows y … y+h−1 of this frame equal rows y+dy … y+dy+h−1 of the previous one. Front-ends that keep the
+ * previous frame (a VNC client) can copy instead of re-sending (RFB CopyRect).
+ */
+export interface VerticalMove {
+  y: number;
+  h: number;
+  dy: number;
+}
+
 /** The rectangles of one frame: the first `count` entries of `rects` (reused between frames). */
 export interface DamageList {
   count: number;
   readonly rects: readonly Rect[];
+  /** a detected scroll, when there was one (covered by the rects too: it is a hint, not a replacement) */
+  move?: VerticalMove | undefined;
 }
 
 /** A copy of the first `count` rects, for code that keeps them past the next frame. */
@@ -42,6 +55,13 @@ export function pixelSource(bytes: Uint8Array): PixelSource {
 
 export const DEFAULT_TILE = 64;
 
+/** A move shorter than this is not worth a CopyRect. */
+const MIN_MOVE_ROWS = 32;
+/** How far up a scroll is looked for (a console line is 16 or 32 rows). */
+const MAX_MOVE_DY = 64;
+/** Searches for a new scroll distance per frame (each costs up to MAX_MOVE_DY row compares). */
+const MOVE_SEARCHES_PER_FRAME = 4;
+
 export class DamageTracker {
   readonly surface: Uint32Array;
   readonly surfaceSource: PixelSource;
@@ -60,6 +80,13 @@ export class DamageTracker {
   private readonly openB: Int32Array;
   private rectCount = 0;
   private changedRows = 0;
+  // scroll detection: rows are compared top-down and copied in as they go, so the previous frame's rows
+  // below the current one are still in the surface: an upward move shows as new row y == old row y + dy
+  private runDy = 0;
+  private runStart = 0;
+  private runLen = 0;
+  private searches = 0;
+  private readonly bestMove: VerticalMove = { y: 0, h: 0, dy: 0 };
 
   constructor(
     readonly width: number,
@@ -96,7 +123,12 @@ export class DamageTracker {
     const rowBytes = this.width * 4;
     const dstOffset = y * rowBytes;
     const dst = this.surfaceSource.bytes;
-    if (src.bytes.compare(dst, dstOffset, dstOffset + rowBytes, offset, offset + rowBytes) === 0) return;
+    if (src.bytes.compare(dst, dstOffset, dstOffset + rowBytes, offset, offset + rowBytes) === 0) {
+      // an unchanged row continues a move when the row it would have come from is the same
+      if (this.runLen > 0 && y === this.runStart + this.runLen && y + this.runDy < this.height && this.oldRowEquals(src, offset, y + this.runDy)) this.runLen++;
+      return;
+    }
+    this.trackMove(y, src, offset);
     const s = src.words;
     const d = this.surfaceSource.words;
     const sBase = offset >>> 2;
@@ -119,6 +151,41 @@ export class DamageTracker {
     this.changedRows++;
   }
 
+  /** Whether `src` at `offset` (one row) equals row `oldY` of the surface as it still is. */
+  private oldRowEquals(src: PixelSource, offset: number, oldY: number): boolean {
+    const rowBytes = this.width * 4;
+    const o = oldY * rowBytes;
+    return src.bytes.compare(this.surfaceSource.bytes, o, o + rowBytes, offset, offset + rowBytes) === 0;
+  }
+
+  private trackMove(y: number, src: PixelSource, offset: number): void {
+    if (this.runLen > 0 && y === this.runStart + this.runLen && y + this.runDy < this.height && this.oldRowEquals(src, offset, y + this.runDy)) {
+      this.runLen++;
+      return;
+    }
+    this.closeRun();
+    if (this.searches >= MOVE_SEARCHES_PER_FRAME) return;
+    this.searches++;
+    const maxDy = Math.min(MAX_MOVE_DY, this.height - 1 - y);
+    for (let dy = 1; dy <= maxDy; dy++) {
+      if (this.oldRowEquals(src, offset, y + dy)) {
+        this.runDy = dy;
+        this.runStart = y;
+        this.runLen = 1;
+        return;
+      }
+    }
+  }
+
+  private closeRun(): void {
+    if (this.runLen > this.bestMove.h) {
+      this.bestMove.y = this.runStart;
+      this.bestMove.h = this.runLen;
+      this.bestMove.dy = this.runDy;
+    }
+    this.runLen = 0;
+  }
+
   /**
    * True when a packed frame (rows back to back from byte `offset` of `src`) equals the surface: one memcmp
    * over the whole frame instead of one per row, which is what an idle guest costs. False says nothing
@@ -132,6 +199,8 @@ export class DamageTracker {
 
   /** Mark the whole surface changed (a new surface, or a front-end that needs everything). */
   markAll(): void {
+    this.runLen = 0;
+    this.bestMove.h = 0;
     this.dirty.fill(1);
     for (let ty = 0; ty < this.tilesY; ty++) {
       this.firstRow[ty] = ty * this.tile;
@@ -188,6 +257,10 @@ export class DamageTracker {
     }
     this.changedRows = 0;
     this.damage.count = this.rectCount;
+    this.closeRun();
+    this.damage.move = this.bestMove.h >= MIN_MOVE_ROWS && this.rectCount > 0 ? { ...this.bestMove } : undefined;
+    this.bestMove.h = 0;
+    this.searches = 0;
     return this.damage;
   }
 

@@ -7,14 +7,15 @@
  */
 import { constants as zlibConstants, inflateSync } from "node:zlib";
 import type { ConsoleSurface } from "../display/console.ts";
-import type { Rect } from "../display/damage-tracker.ts";
+import type { Rect, VerticalMove } from "../display/damage-tracker.ts";
 import { ClientMessageReader, ProtocolViolation, type ClientMessage, type ClientMessageLimits, type Screen } from "./client-messages.ts";
 import { settingsFromEncodings, type ClientSettings } from "./client-settings.ts";
 import { encodeRects, type EncodeCache } from "./encode-cache.ts";
 import { ZLIB_STREAM_HEADER, type EncodeContext, type EncodedRect, type RectEncoder, type SplicedZlibStream } from "./encoders/encoder.ts";
 import { PixelTranslator } from "./pixel-translator.ts";
 import { SERVER_PIXEL_FORMAT, bytesPerPixel, pixelFormatKey, pixelFormatProblem, type PixelFormat } from "./pixel-format.ts";
-import { PendingDamage, clip } from "./pending-damage.ts";
+import { PendingDamage, clip, withoutBand } from "./pending-damage.ts";
+import { copyRect } from "./encoders/copyrect.ts";
 import {
   ClipboardFlag,
   ExtendedDesktopSizeReason as Reason,
@@ -191,8 +192,8 @@ export class RfbConnection {
     this.pump();
   }
 
-  frameDamage(serial: number, rects: readonly Rect[]): void {
-    this.pending.addFrame(serial, rects);
+  frameDamage(serial: number, rects: readonly Rect[], move?: VerticalMove): void {
+    this.pending.addFrame(serial, rects, move);
     this.pump();
   }
 
@@ -484,7 +485,13 @@ export class RfbConnection {
     this.extKeyAckDue = this.pointerTypeDue = this.nameDue = this.ledsDue = this.cursorDue = false;
 
     const surface = this.host.surface();
+    const move = this.pending.pendingMove;
     let rects = this.pending.take();
+    // a scroll over exactly the frame this client has: copy the band on its side, send only the rest
+    if (move && s.copyRect && surface.width === this.clientWidth && surface.height === this.clientHeight) {
+      pseudo.push(Buffer.from(copyRect(0, move.y, surface.width, move.h, 0, move.y + move.dy).bytes));
+      rects = withoutBand(rects, move.y, move.h);
+    }
     if (surface.width !== this.clientWidth || surface.height !== this.clientHeight) {
       // a client that cannot be told about a resize sees the part of the surface that fits its framebuffer
       const w = Math.min(surface.width, this.clientWidth);

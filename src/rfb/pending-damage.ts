@@ -4,7 +4,7 @@
  * that state: those clients share one encoding. When a client falls behind, frames merge into a tile bitmap
  * (64×64) that is that client's alone: it gets the coalesced damage of all it missed, never a queue of frames.
  */
-import type { DamageList, Rect } from "../display/damage-tracker.ts";
+import type { DamageList, Rect, VerticalMove } from "../display/damage-tracker.ts";
 
 const TILE = 64;
 
@@ -12,6 +12,8 @@ export class PendingDamage {
   /** set while the pending damage is exactly a shared state: `f<serial>` or `full<surface generation>` */
   private key: string | undefined;
   private rects: readonly Rect[] = [];
+  /** the frame's scroll, kept only while the pending damage is exactly that one frame over the previous */
+  private move: VerticalMove | undefined;
   private tiles: Uint8Array;
   private tilesX: number;
   private tilesY: number;
@@ -47,20 +49,23 @@ export class PendingDamage {
 
   markAll(generation: number): void {
     this.empty = false;
+    this.move = undefined;
     this.key = `full${generation}`;
     this.rects = [{ x: 0, y: 0, w: this.width, h: this.height }];
     this.tiles.fill(1);
   }
 
-  /** One console frame's damage (rects shared by all clients, not to be modified). */
-  addFrame(serial: number, rects: readonly Rect[]): void {
+  /** One console frame's damage (rects shared by all clients, not to be modified) and its scroll, if any. */
+  addFrame(serial: number, rects: readonly Rect[], move?: VerticalMove): void {
     if (rects.length === 0) return;
     if (this.empty) {
       this.empty = false;
       this.key = `f${serial}`;
       this.rects = rects;
+      this.move = move;
       return;
     }
+    this.move = undefined;
     if (this.key?.startsWith("full")) {
       this.key = undefined; // still everything, but no longer the shared "full" state of its generation
       return;
@@ -78,13 +83,20 @@ export class PendingDamage {
     if (!r) return;
     if (!this.empty && this.key !== undefined) this.markTiles(this.rects);
     if (this.empty) this.tiles.fill(0);
+    this.move = undefined;
     this.empty = false;
     this.key = undefined;
     this.markTiles([r]);
   }
 
+  /** The scroll of the pending frame, when the pending damage is exactly one frame over what the client has. */
+  get pendingMove(): VerticalMove | undefined {
+    return this.empty ? undefined : this.move;
+  }
+
   /** Take the pending rectangles (clipped to the surface) and clear. */
   take(): readonly Rect[] {
+    this.move = undefined;
     if (this.empty) return [];
     this.empty = true;
     const key = this.key;
@@ -160,6 +172,20 @@ export function frameRects(d: DamageList): Rect[] {
   for (let i = 0; i < d.count; i++) {
     const r = d.rects[i]!;
     out[i] = { x: r.x, y: r.y, w: r.w, h: r.h };
+  }
+  return out;
+}
+
+/** The rects without the full-width band of rows y … y+h−1 (what a CopyRect already brought the client). */
+export function withoutBand(rects: readonly Rect[], y: number, h: number): Rect[] {
+  const out: Rect[] = [];
+  for (const r of rects) {
+    if (r.y < y) out.push({ x: r.x, y: r.y, w: r.w, h: Math.min(r.h, y - r.y) });
+    const bottom = r.y + r.h;
+    if (bottom > y + h) {
+      const top = Math.max(r.y, y + h);
+      out.push({ x: r.x, y: top, w: r.w, h: bottom - top });
+    }
   }
   return out;
 }

@@ -249,7 +249,8 @@ export class RfbServer {
     this.totals.frames++;
     this.cache.clear();
     const rects = frameRects(d);
-    for (const c of this.clients) c.frameDamage(this.serial, rects);
+    const move = d.move ? { ...d.move } : undefined;
+    for (const c of this.clients) c.frameDamage(this.serial, rects, move);
   }
 
   private cursorChanged(c: { width: number; height: number; pixels: Uint32Array; hotX: number; hotY: number } | undefined): void {
