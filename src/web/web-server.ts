@@ -95,6 +95,7 @@ export class WebServer {
       })
       .add("GET", "/static/*", ({ req, res, params }) => ours.send(res, params["rest"]!, req.method === "HEAD"))
       .add("GET", "/novnc/*", ({ req, res, params }) => novnc.send(res, params["rest"]!, req.method === "HEAD"))
+      .add("GET", "/favicon.ico", ({ res }) => void res.writeHead(204).end())
       .add("GET", "/healthz", ({ res }) => sendJson(res, 200, { status: "ok", devices: this.devices.size }))
       .add("GET", "/metrics", async ({ res }) => {
         const m = await this.metrics.text();
