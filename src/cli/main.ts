@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from "commander";
 import { formatDemoReport, runDemo } from "./demo.ts";
 import { registerConformance } from "./conformance.ts";
 import { registerServe } from "./serve.ts";
+import { registerDeviceCommands } from "./device-commands.ts";
+import { registerBench } from "./bench.ts";
 import { UsageError, parseIntOption } from "./usage-error.ts";
 
 export function buildProgram(out: (s: string) => unknown, err: (s: string) => unknown = (s) => process.stderr.write(s)): Command {
@@ -27,6 +29,8 @@ export function buildProgram(out: (s: string) => unknown, err: (s: string) => un
     });
   registerConformance(program, out);
   registerServe(program, out, err);
+  registerDeviceCommands(program, out, err);
+  registerBench(program, err);
   return program;
 }
 

@@ -12,6 +12,10 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startWeb, until, type WebFixture } from "./web-fixture.ts";
 
+// page.evaluate callbacks run in the browser; the project compiles without the DOM lib
+declare const document: any;
+type HTMLImageElement = { naturalWidth: number };
+
 const IMAGES = fileURLToPath(new URL("../../docs/images/", import.meta.url));
 let web: WebFixture;
 let browser: Browser;
@@ -37,7 +41,7 @@ after(async () => {
 /** Distinct colours in a sample of the noVNC canvas: a black or uniform canvas has 1. */
 async function canvasColours(page: Page): Promise<number> {
   return page.evaluate(() => {
-    const c = document.querySelector("#screen canvas") as HTMLCanvasElement | null;
+    const c = document.querySelector("#screen canvas") as any;
     if (!c || c.width === 0) return 0;
     const ctx = c.getContext("2d")!;
     const d = ctx.getImageData(0, 0, c.width, c.height).data;
@@ -71,6 +75,7 @@ test("the GVT device page connects, shows the desktop and a live inspector with 
   assert.equal(await page.locator('#traffic dd[data-key="clients"]').innerText(), "1", "this page is the VNC client");
   assert.ok(web.host.devices[0]!.rfb.stats.bytes > 0);
   await page.waitForFunction(() => document.querySelector('#traffic dd[data-key="bytes/s"]')!.textContent !== "0 B/s", undefined, { timeout: 5_000 });
+  await page.waitForFunction(() => Number(document.querySelector('#traffic dd[data-key="fps"]')!.textContent) > 0, undefined, { timeout: 10_000 });
   await page.screenshot({ path: join(IMAGES, "web-console-gvt0.png") });
   await page.close();
 });

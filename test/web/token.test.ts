@@ -17,7 +17,7 @@ test("on 0.0.0.0 with a token: 401 with a message without it; header, query (the
     for (const path of ["/", "/api/devices", "/devices/bochs0", "/metrics", "/static/device.js", "/novnc/core/rfb.js", "/api/devices/bochs0/screenshot.png"]) {
       const r = await fetch(base + path);
       assert.equal(r.status, 401, path);
-      assert.match((await r.json()).error, /needs its access token/);
+      assert.match(((await r.json()) as { error: string }).error, /needs its access token/);
       assert.equal(r.headers.get("www-authenticate"), 'Bearer realm="vfio-display"');
     }
     assert.equal((await fetch(`${base}/api/devices`, { headers: { authorization: "Bearer wrong-token-0123456789ab" } })).status, 401);
