@@ -96,6 +96,18 @@ test("the bochs text console page shows the login; the clipboard box sends text 
   await page.close();
 });
 
+test("the device list shows every device with a thumbnail and links to its page", async () => {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 620 } });
+  await page.goto(`${web.base}/`);
+  await page.waitForSelector('#devices[data-loaded="2"]');
+  await page.waitForFunction(() => [...document.querySelectorAll("img.thumb")].every((i) => (i as HTMLImageElement).naturalWidth > 0), undefined, { timeout: 10_000 });
+  const cards = await page.locator(".device-card h2").allInnerTexts();
+  assert.deepEqual(cards, ["gvt0", "bochs0"]);
+  assert.equal(await page.locator('.device-card a[href="/devices/bochs0"]').count(), 1);
+  await page.screenshot({ path: join(IMAGES, "web-devices.png") });
+  await page.close();
+});
+
 test("'resize the guest' sends the window's size: the guest sets that mode through the EDID", async () => {
   const page = await openDevice("gvt0", { width: 1300, height: 800 });
   await page.selectOption("#view-mode", "resize");
@@ -113,14 +125,28 @@ test("'resize the guest' sends the window's size: the guest sets that mode throu
   await page.close();
 });
 
-test("the device list shows every device with a thumbnail and links to its page", async () => {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 620 } });
-  await page.goto(`${web.base}/`);
-  await page.waitForSelector('#devices[data-loaded="2"]');
-  await page.waitForFunction(() => [...document.querySelectorAll("img.thumb")].every((i) => (i as HTMLImageElement).naturalWidth > 0), undefined, { timeout: 10_000 });
-  const cards = await page.locator(".device-card h2").allInnerTexts();
-  assert.deepEqual(cards, ["gvt0", "bochs0"]);
-  assert.equal(await page.locator('.device-card a[href="/devices/bochs0"]').count(), 1);
-  await page.screenshot({ path: join(IMAGES, "web-devices.png") });
-  await page.close();
+test("with a VNC password the page asks for it: a wrong one is refused, the right one connects", async () => {
+  const locked = await startWeb({
+    vnc: { password: { env: "TEST_VNC_PASSWORD" } },
+    devices: [{ id: "bochs0", driver: "bochs", workload: "test-pattern", vncPort: null }],
+    env: { TEST_VNC_PASSWORD: "s3cret" },
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${locked.base}/devices/bochs0`);
+    await page.waitForSelector('#state[data-state="password"]');
+    await page.fill("#password", "wrong");
+    await page.click('#password-form button[type="submit"]');
+    await page.waitForSelector('#state[data-state="disconnected"]');
+    assert.match(await page.locator("#state").innerText(), /refused|lost|disconnected/);
+    await page.click("#reconnect");
+    await page.waitForSelector('#state[data-state="password"]');
+    await page.fill("#password", "s3cret");
+    await page.click('#password-form button[type="submit"]');
+    await page.waitForSelector('#state[data-state="connected"]');
+    await until(async () => (await canvasColours(page)) > 4, 10_000, "the test pattern");
+    await page.close();
+  } finally {
+    await locked.close();
+  }
 });

@@ -8,10 +8,11 @@ export interface WebFixture {
   close(): Promise<void>;
 }
 
-export async function startWeb(overrides: { web?: Record<string, unknown>; devices?: unknown[] } = {}): Promise<WebFixture> {
+export async function startWeb(overrides: { web?: Record<string, unknown>; vnc?: Record<string, unknown>; devices?: unknown[]; env?: NodeJS.ProcessEnv } = {}): Promise<WebFixture> {
   const config: ServeConfig = parseConfig(
     {
       web: { host: "127.0.0.1", port: 0, ...overrides.web },
+      ...(overrides.vnc ? { vnc: overrides.vnc } : {}),
       devices: overrides.devices ?? [
         { id: "gvt0", driver: "gvt", workload: "desktop", seed: 1, vncPort: 0 },
         { id: "bochs0", driver: "bochs", type: "mbochs-medium", workload: "console", seed: 2, vncPort: 0, refreshHz: 30 },
@@ -19,7 +20,7 @@ export async function startWeb(overrides: { web?: Record<string, unknown>; devic
     },
     "test config",
   );
-  const host = await startServeHost(config);
+  const host = await startServeHost(config, overrides.env ? { env: overrides.env } : {});
   const a = host.webAddress!;
   return { host, base: `http://${a.host}:${a.port}`, close: () => host.close() };
 }

@@ -83,9 +83,10 @@ function facts(dl, pairs) {
 }
 
 function planeRows(primary, cursor) {
-  const cell = (p, f) => (p ? f(p) : "—");
+  // an invisible plane (no cursor, display off) has only its state to show
+  const cell = (p, f, name) => (!p ? "—" : p.visible ? f(p) : name === "format" ? "off" : "—");
   const rows = [
-    ["format", (p) => (p.visible ? p.drmFormat : "off")],
+    ["format", (p) => p.drmFormat],
     ["modifier", (p) => p.modifier],
     ["size", (p) => `${p.width}×${p.height}`],
     ["stride", (p) => String(p.stride)],
@@ -97,7 +98,7 @@ function planeRows(primary, cursor) {
     ...rows.map(([name, f]) => {
       const tr = document.createElement("tr");
       tr.dataset.row = name;
-      for (const text of [name, cell(primary, f), cell(cursor, f)]) {
+      for (const text of [name, cell(primary, f, name), cell(cursor, f, name)]) {
         const td = document.createElement("td");
         td.textContent = text;
         tr.append(td);
