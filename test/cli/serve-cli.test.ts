@@ -53,15 +53,17 @@ test("serve prints the URLs and ports, answers HTTP, and Ctrl-C (SIGINT) exits 0
   assert.match(err, /starting gvt0 \(1\/2\)/, "progress while the devices start");
   assert.equal((await fetch(`${url}healthz`)).status, 200);
   const vncPort = Number(/vnc:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+  // a VNC client and an inspector stream stay open across Ctrl-C: shutdown must not wait for them
+  const vnc = connect(vncPort, "127.0.0.1");
+  vnc.on("error", () => {});
   const greeting = await new Promise<string>((resolve, reject) => {
-    const c = connect(vncPort, "127.0.0.1");
-    c.once("data", (d) => {
-      resolve(d.toString("latin1"));
-      c.destroy();
-    });
-    c.once("error", reject);
+    vnc.once("data", (d) => resolve(d.toString("latin1")));
+    vnc.once("error", reject);
   });
   assert.equal(greeting, "RFB 003.008\n");
+  const stream = await fetch(`${url}api/devices/gvt0/events`);
+  assert.equal(stream.status, 200);
+  const vncClosed = new Promise<void>((resolve) => vnc.on("close", () => resolve()));
   const t0 = Date.now();
   child.kill("SIGINT");
   const code = await exited;
@@ -69,6 +71,8 @@ test("serve prints the URLs and ports, answers HTTP, and Ctrl-C (SIGINT) exits 0
   assert.equal(code, 0, err);
   assert.ok(ms < 5000, `stopped in ${ms} ms`);
   assert.match(err, /SIGINT: stopping…\nstopped\./);
+  await vncClosed;
+  await stream.body?.cancel().catch(() => {});
 });
 
 test("config mistakes are one line naming the field, exit code 2", async () => {

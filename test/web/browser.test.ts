@@ -80,13 +80,21 @@ test("the GVT device page connects, shows the desktop and a live inspector with 
   await page.close();
 });
 
-test("the bochs text console page shows the login; the clipboard box sends text to the guest", async () => {
+test("the bochs text console page: Ctrl-Alt-Del and the clipboard box reach the guest's input", async () => {
   const page = await openDevice("bochs0", { width: 1440, height: 900 });
   await until(async () => (await canvasColours(page)) > 2, 15_000, "text on the canvas");
   const consoleDev = web.host.devices[1]!.console;
   let received: string | undefined;
-  const original = { input: () => {}, clipboard: (t: string) => (received = t) };
-  consoleDev.setInputSink(original);
+  const keys: string[] = [];
+  consoleDev.setInputSink({
+    input: (e) => {
+      if (e.type === "key") keys.push(`${e.down ? "+" : "-"}${e.keysym?.toString(16)}`);
+    },
+    clipboard: (t: string) => (received = t),
+  });
+  await page.click("#ctrl-alt-del");
+  await until(() => keys.length >= 6, 5_000, "six key events");
+  assert.deepEqual(keys, ["+ffe3", "+ffe9", "+ffff", "-ffff", "-ffe9", "-ffe3"], "Control_L, Alt_L, Delete down, then up in reverse");
   await page.fill("#clipboard", "hello from the browser");
   await page.click("#clipboard-send");
   await until(() => received, 5_000, "the clipboard text at the console");
