@@ -111,7 +111,7 @@ test("config mistakes are one line naming the field, exit code 2", async () => {
 });
 
 test("query --json starts the device in-process and reports the probe and the planes by name", async () => {
-  const r = await run(["query", "gvt0", "--json", "--wait", "200"]);
+  const r = await run(["query", "gvt0", "--json", "--wait", "1500"]); // the guest shows its cursor in its first frames: give a loaded machine time
   assert.equal(r.code, 0, r.err);
   const s = JSON.parse(r.out);
   assert.equal(s.probe, "dmabuf");
