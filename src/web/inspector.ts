@@ -4,6 +4,7 @@
  * the same for the API, the live push and `vfio-display query --json`.
  */
 import type { PlaneSnapshot } from "../display/plane-snapshot.ts";
+import { encodingName } from "../rfb/encodings.ts";
 import type { ServedDevice } from "./served-device.ts";
 
 export interface DeviceSummary {
@@ -32,6 +33,8 @@ export interface InspectorSnapshot extends DeviceSummary {
   consumer: { ticks: number; queries: number; queriesSkipped: number; frames: number; queryErrors: Record<string, number> };
   vncServer: { connectionsTotal: number; refused: number; updates: number; bytes: number; encodeCacheHits: number; encodeCacheMisses: number };
   edid: boolean;
+  /** the connected VNC clients (TCP and the web console's WebSocket) */
+  vncClients: Array<{ id: number; address: string; encoding: string; jpegQuality: number; updates: number; bytes: number; connectedSeconds: number }>;
 }
 
 export function summarise(d: ServedDevice): DeviceSummary {
@@ -76,5 +79,14 @@ export function inspect(d: ServedDevice): InspectorSnapshot {
       encodeCacheMisses: v.encodeCacheMisses,
     },
     edid: d.consumer.edid !== undefined,
+    vncClients: d.rfb.connections.map((c) => ({
+      id: c.id,
+      address: c.address,
+      encoding: encodingName(c.clientSettings.pixelEncoding),
+      jpegQuality: c.clientSettings.jpegQuality,
+      updates: c.stats.updates,
+      bytes: c.stats.bytes,
+      connectedSeconds: Math.round((Date.now() - c.connectedAt) / 1000),
+    })),
   };
 }

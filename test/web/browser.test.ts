@@ -73,6 +73,7 @@ test("the GVT device page connects, shows the desktop and a live inspector with 
   const framesA = Number(await page.locator('#traffic dd[data-key="frames"]').innerText());
   await page.waitForFunction((a) => Number(document.querySelector('#traffic dd[data-key="frames"]')!.textContent) > a, framesA, { timeout: 5_000 });
   assert.equal(await page.locator('#traffic dd[data-key="clients"]').innerText(), "1", "this page is the VNC client");
+  assert.match(await page.locator("#clients li").innerText(), /^#\d+ 127\.0\.0\.1 · Tight q\d+ · \d+ updates/, "noVNC asks for Tight with JPEG");
   assert.ok(web.host.devices[0]!.rfb.stats.bytes > 0);
   await page.waitForFunction(() => document.querySelector('#traffic dd[data-key="bytes/s"]')!.textContent !== "0 B/s", undefined, { timeout: 5_000 });
   await page.waitForFunction(() => Number(document.querySelector('#traffic dd[data-key="fps"]')!.textContent) > 0, undefined, { timeout: 10_000 });

@@ -140,6 +140,14 @@ function render(s) {
     ["queries", String(s.consumer.queries)],
     ["frames", String(s.consumer.frames)],
   ]);
+  $("clients").replaceChildren(
+    ...s.vncClients.map((c) => {
+      const li = document.createElement("li");
+      const quality = c.jpegQuality >= 0 ? ` q${c.jpegQuality}` : "";
+      li.textContent = `#${c.id} ${c.address} · ${c.encoding}${quality} · ${c.updates} updates · ${(c.bytes / 1e6).toFixed(2)} MB · ${c.connectedSeconds} s`;
+      return li;
+    }),
+  );
   $("updated").textContent = new Date(s.at).toLocaleTimeString();
   inspectorUpdates++;
   inspectorEl.dataset.updates = String(inspectorUpdates);
