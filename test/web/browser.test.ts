@@ -1,11 +1,12 @@
 /**
  * The pages in real headless Chromium (playwright-core, /usr/bin/chromium): the device page connects
  * through noVNC, the canvas shows the guest, the inspector updates live, "resize the guest" reaches the
- * guest's mode through the EDID, the clipboard goes to the guest. Saves the screenshots the README shows.
+ * guest's mode through the EDID, the clipboard goes to the guest. Saves the screenshots the README shows
+ * (UPDATE_SCREENSHOTS=1).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +17,10 @@ import { startWeb, until, type WebFixture } from "./web-fixture.ts";
 declare const document: any;
 type HTMLImageElement = { naturalWidth: number };
 
-const IMAGES = fileURLToPath(new URL("../../docs/images/", import.meta.url));
+// The README's screenshots are written to docs/images only with UPDATE_SCREENSHOTS=1 (so a test run leaves
+// the work tree alone, as in test/rfb/e2e/novnc.test.ts); otherwise to a temporary folder, still taken.
+const IMAGES =
+  process.env.UPDATE_SCREENSHOTS === "1" ? fileURLToPath(new URL("../../docs/images/", import.meta.url)) : mkdtempSync(join(tmpdir(), "vfio-display-web-shots-"));
 let web: WebFixture;
 let browser: Browser;
 let profile: string;
@@ -36,6 +40,7 @@ after(async () => {
   await browser?.close();
   await web?.close();
   rmSync(profile, { recursive: true, force: true });
+  if (process.env.UPDATE_SCREENSHOTS !== "1") rmSync(IMAGES, { recursive: true, force: true });
 });
 
 /** Distinct colours in a sample of the noVNC canvas: a black or uniform canvas has 1. */
@@ -49,6 +54,15 @@ async function canvasColours(page: Page): Promise<number> {
     for (let i = 0; i < d.length; i += 4 * 97) seen.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
     return seen.size;
   });
+}
+
+/** Save a screenshot and check it is a PNG of the viewport. */
+async function shoot(page: Page, name: string): Promise<void> {
+  const path = join(IMAGES, name);
+  await page.screenshot({ path });
+  const png = readFileSync(path);
+  assert.equal(png.subarray(1, 4).toString("latin1"), "PNG");
+  assert.equal(png.readUInt32BE(16), page.viewportSize()!.width);
 }
 
 async function openDevice(id: string, viewport = { width: 1440, height: 900 }): Promise<Page> {
@@ -77,7 +91,7 @@ test("the GVT device page connects, shows the desktop and a live inspector with 
   assert.ok(web.host.devices[0]!.rfb.stats.bytes > 0);
   await page.waitForFunction(() => document.querySelector('#traffic dd[data-key="bytes/s"]')!.textContent !== "0 B/s", undefined, { timeout: 5_000 });
   await page.waitForFunction(() => Number(document.querySelector('#traffic dd[data-key="fps"]')!.textContent) > 0, undefined, { timeout: 10_000 });
-  await page.screenshot({ path: join(IMAGES, "web-console-gvt0.png") });
+  await shoot(page, "web-console-gvt0.png");
   await page.close();
 });
 
@@ -101,7 +115,7 @@ test("the bochs text console page: Ctrl-Alt-Del and the clipboard box reach the 
   await until(() => received, 5_000, "the clipboard text at the console");
   assert.equal(received, "hello from the browser");
   await page.waitForFunction(() => Number(document.getElementById("inspector")!.dataset["updates"]) >= 2);
-  await page.screenshot({ path: join(IMAGES, "web-console-bochs0.png") });
+  await shoot(page, "web-console-bochs0.png");
   await page.close();
 });
 
@@ -113,7 +127,7 @@ test("the device list shows every device with a thumbnail and links to its page"
   const cards = await page.locator(".device-card h2").allInnerTexts();
   assert.deepEqual(cards, ["gvt0", "bochs0"]);
   assert.equal(await page.locator('.device-card a[href="/devices/bochs0"]').count(), 1);
-  await page.screenshot({ path: join(IMAGES, "web-devices.png") });
+  await shoot(page, "web-devices.png");
   await page.close();
 });
 
