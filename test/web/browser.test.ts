@@ -23,11 +23,9 @@ const IMAGES =
   process.env.UPDATE_SCREENSHOTS === "1" ? fileURLToPath(new URL("../../docs/images/", import.meta.url)) : mkdtempSync(join(tmpdir(), "vfio-display-web-shots-"));
 let web: WebFixture;
 let browser: Browser;
-let profile: string;
 
 before(async () => {
   web = await startWeb();
-  profile = mkdtempSync(join(tmpdir(), "vfio-display-chromium-"));
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     headless: true,
@@ -39,7 +37,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await web?.close();
-  rmSync(profile, { recursive: true, force: true });
   if (process.env.UPDATE_SCREENSHOTS !== "1") rmSync(IMAGES, { recursive: true, force: true });
 });
 
