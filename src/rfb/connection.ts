@@ -66,6 +66,8 @@ export interface ConnectionHost {
   viewOnly: boolean;
   /** the connection is gone (closed by either side) */
   closed(conn: RfbConnection): void;
+  /** one encoding was made (not a cache hit): which encoding, how long it took */
+  encoded(encoding: number, seconds: number): void;
   /** count bytes and frames for statistics */
   sent(conn: RfbConnection, bytes: number, rects: number): void;
 }
@@ -513,7 +515,13 @@ export class RfbConnection {
       // the same settings and the same rects of the same surface give the same bytes, whoever asks: clients
       // that keep up share one frame's encoding, and so do clients that fell behind by the same frames
       const cacheKey = `${s.encodeKey}|${rectsKey(rects)}`;
-      encoded = await this.host.cache.get(cacheKey, () => encodeRects(encoder, ctx, rects));
+      encoded = await this.host.cache.get(cacheKey, () => {
+        const t0 = performance.now();
+        return encodeRects(encoder, ctx, rects).then((r) => {
+          this.host.encoded(s.pixelEncoding, (performance.now() - t0) / 1000);
+          return r;
+        });
+      });
     }
     if (this.closedFlag) return;
     if (pseudo.length === 0 && encoded.length === 0) return;

@@ -13,6 +13,7 @@ import type { DamageList } from "../display/damage-tracker.ts";
 import { DEFAULT_CLIENT_LIMITS, type ClientMessageLimits, type Screen } from "./client-messages.ts";
 import { RfbConnection, type ConnectionHost } from "./connection.ts";
 import { EncodeCache } from "./encode-cache.ts";
+import { encodingName } from "./encodings.ts";
 import { EncoderRegistry } from "./encoders/registry.ts";
 import type { RectEncoder } from "./encoders/encoder.ts";
 import { HandshakeIO, HandshakeTimeout } from "./handshake-io.ts";
@@ -88,6 +89,7 @@ export class RfbServer {
   private stallTimer: NodeJS.Timeout | undefined;
   private readonly totals = { connectionsTotal: 0, refused: 0, updates: 0, bytes: 0, rects: 0, frames: 0 };
   private closing = false;
+  private readonly encodeListeners: Array<(encoding: string, seconds: number) => void> = [];
   readonly name: string;
 
   constructor(private readonly options: RfbServerOptions) {
@@ -154,6 +156,11 @@ export class RfbServer {
       encodeCacheHits: this.cache.hits,
       encodeCacheMisses: this.cache.misses,
     };
+  }
+
+  /** Be told of every encoding made (not of cache hits): for encode-time metrics. */
+  onEncoded(listener: (encoding: string, seconds: number) => void): void {
+    this.encodeListeners.push(listener);
   }
 
   /** The connected clients (after the handshake). */
@@ -295,6 +302,10 @@ export class RfbServer {
       clipboardFromClient: (_from, text) => this.console.sendClipboard(text),
       closed: (conn) => {
         this.clients.delete(conn);
+      },
+      encoded: (encoding, seconds) => {
+        const name = encodingName(encoding);
+        for (const l of this.encodeListeners) l(name, seconds);
       },
       sent: (_conn, bytes, rects) => {
         this.totals.updates++;

@@ -9,6 +9,7 @@ import type { ServedDevice } from "./served-device.ts";
 export class WebMetrics {
   readonly registry = new Registry();
   readonly pngEncodeSeconds: Histogram<"device">;
+  readonly vncEncodeSeconds: Histogram<"device" | "encoding">;
   readonly httpRequests: Counter<"status">;
 
   constructor(devices: () => readonly ServedDevice[]) {
@@ -53,6 +54,14 @@ export class WebMetrics {
     perDevice("counter", "vfio_display_vnc_encode_cache_hits_total", "updates whose encoding was shared with another client", (d) => d.rfb.stats.encodeCacheHits);
     perDevice("gauge", "vfio_display_vnc_clients", "VNC clients connected", (d) => d.rfb.stats.clients);
     perDevice("gauge", "vfio_display_fps", "console frames with damage per second (last second)", (d) => d.rates.rates.fps);
+    this.vncEncodeSeconds = new Histogram({
+      name: "vfio_display_vnc_encode_seconds",
+      help: "time to encode one VNC update's rectangles (once per distinct client setting and damage: shared encodings count once)",
+      labelNames: ["device", "encoding"] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [r],
+    });
+    for (const d of devices()) d.rfb.onEncoded((encoding, seconds) => this.vncEncodeSeconds.observe({ device: d.id, encoding }, seconds));
     this.pngEncodeSeconds = new Histogram({
       name: "vfio_display_png_encode_seconds",
       help: "time to encode a console screenshot as PNG",

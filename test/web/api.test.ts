@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import sharp from "sharp";
 import WebSocket from "ws";
 import { startWeb, until, type WebFixture } from "./web-fixture.ts";
+import { RfbClient } from "../../src/rfb/client/rfb-client.ts";
+import { Encoding } from "../../src/rfb/encodings.ts";
 
 let web: WebFixture;
 before(async () => {
@@ -112,8 +114,15 @@ test("pages and noVNC's modules are served from the package, as JavaScript", asy
   assert.equal(pako.status, 200, "core/inflator.js's relative import resolves");
 });
 
-test("GET /metrics is Prometheus text with frames, bytes, clients, the dma-buf cache and the PNG encode histogram", async () => {
+test("GET /metrics is Prometheus text with frames, bytes, clients, the dma-buf cache and the PNG and VNC encode histograms", async () => {
   await fetch(`${web.base}/api/devices/gvt0/screenshot.png`);
+  const devices = (await (await fetch(`${web.base}/api/devices`)).json()) as Array<{ id: string; vnc: string }>;
+  const port = Number(devices.find((d) => d.id === "gvt0")!.vnc.split(":")[1]);
+  const vnc = await RfbClient.connect({ host: "127.0.0.1", port }, { encodings: [Encoding.ZRLE] });
+  const first = vnc.nextUpdate((u) => u.pixels > 0);
+  void vnc.requestUpdate({ incremental: false }).catch(() => {});
+  await first;
+  vnc.close();
   const res = await fetch(`${web.base}/metrics`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type")!, /^text\/plain; version=0\.0\.4/);
@@ -130,6 +139,7 @@ test("GET /metrics is Prometheus text with frames, bytes, clients, the dma-buf c
   assert.equal(samples.get('vfio_display_vnc_clients{device="bochs0",driver="bochs"}'), 0);
   assert.ok(samples.has('vfio_display_vnc_bytes_total{device="gvt0",driver="gvt"}'));
   assert.ok(samples.get('vfio_display_png_encode_seconds_count{device="gvt0"}')! >= 1);
+  assert.ok(samples.get('vfio_display_vnc_encode_seconds_count{device="gvt0",encoding="ZRLE"}')! >= 1, "the VNC update was timed");
   assert.ok(samples.has('vfio_display_dmabuf_cache_evictions_total{device="gvt0",driver="gvt"}'));
 });
 
