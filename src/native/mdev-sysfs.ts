@@ -9,6 +9,7 @@ import { SyscallError, fsErrno } from "./syscall-error.ts";
 
 export const MDEV_BUS_CLASS = "/sys/class/mdev_bus";
 export const MDEV_DEVICES = "/sys/bus/mdev/devices";
+export const VFIO_CDEV_DIR = "/dev/vfio/devices";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NAME_RE = /^[A-Za-z0-9_.:-]+$/;
@@ -118,7 +119,12 @@ export function describeMdev(deviceOrUuid: string, devices = MDEV_DEVICES): Mdev
   } catch {
     iommuGroup = undefined;
   }
+  // 6.1 already lists vfio-dev/vfioN in sysfs, but the character device behind it (/dev/vfio/devices/vfioN)
+  // arrived in 6.6: only a node that exists is a cdev to open.
   let cdev: string | undefined;
-  if (existsSync(`${sysfsPath}/vfio-dev`)) cdev = readdirSync(`${sysfsPath}/vfio-dev`).find((n) => /^vfio\d+$/.test(n));
+  if (existsSync(`${sysfsPath}/vfio-dev`)) {
+    const name = readdirSync(`${sysfsPath}/vfio-dev`).find((n) => /^vfio\d+$/.test(n));
+    if (name && existsSync(`${VFIO_CDEV_DIR}/${name}`)) cdev = name;
+  }
   return { uuid, sysfsPath, type, parent, iommuGroup, cdev };
 }
