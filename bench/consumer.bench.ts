@@ -4,14 +4,10 @@
  * Buffer.compare over the same frames. Only the consumer's refresh() is timed, never the guest's drawing.
  */
 import { DamageTracker, pixelSource } from "../src/display/damage-tracker.ts";
-import { DisplayConsumer } from "../src/display/display-consumer.ts";
-import { createMbochsParent } from "../src/drivers/bochs/mbochs-parent.ts";
-import { BochsDisplay } from "../src/guest/bochs-display.ts";
-import { BochsGuest } from "../src/guest/bochs-guest.ts";
-import { createWorkload, type WorkloadSpec } from "../src/guest/workloads/registry.ts";
+import { createWorkload } from "../src/guest/workloads/registry.ts";
 import { keysymEventsFor } from "../src/guest/workloads/input.ts";
-import { HostKernel } from "../src/kernel/host-kernel.ts";
 import { measureAllocation, type AllocResult } from "./alloc-meter.ts";
+import { mbochsWithConsumer, sceneSpec } from "./model-display.ts";
 
 export interface SceneResult {
   scene: string;
@@ -39,27 +35,14 @@ function median(xs: number[]): number {
 }
 
 function setup(width: number, height: number) {
-  const kernel = new HostKernel().registerParent(createMbochsParent());
-  const uuid = "0b5e55ed-0000-4000-8000-00000000c0de";
-  if (kernel.bus.create("mbochs", "mbochs-large", uuid) !== 0) throw new Error("create failed");
-  const hostDev = kernel.openDevice(uuid);
-  const guestDev = kernel.openDevice(uuid);
-  if (typeof hostDev === "number" || typeof guestDev === "number") throw new Error("open failed");
-  const guest = BochsGuest.attach(guestDev);
-  const display = new BochsDisplay(guest);
-  display.setMode({ width, height });
-  const consumer = new DisplayConsumer(hostDev, { edid: false });
-  consumer.start();
-  return { guest, display, consumer };
+  const s = mbochsWithConsumer(width, height);
+  s.consumer.start();
+  return s;
 }
 
 export function benchScene(scene: "idle" | "typing" | "desktop" | "video", width: number, height: number, frames: number): SceneResult {
   const { display, consumer } = setup(width, height);
-  const spec: WorkloadSpec =
-    scene === "typing" || scene === "idle"
-      ? { kind: "console", options: { seed: 7, mode: { width, height }, bootLines: 40, bootMs: 200 } }
-      : { kind: scene, options: { seed: 7, mode: { width, height } } };
-  const workload = createWorkload(spec);
+  const workload = createWorkload(sceneSpec(scene, width, height));
   workload.start(display);
   let t = 0;
   const step = () => workload.frame((t += 1000 / 60));

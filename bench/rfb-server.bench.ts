@@ -9,16 +9,12 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
-import { DisplayConsumer } from "../src/display/display-consumer.ts";
-import { createMbochsParent } from "../src/drivers/bochs/mbochs-parent.ts";
-import { BochsDisplay } from "../src/guest/bochs-display.ts";
-import { BochsGuest } from "../src/guest/bochs-guest.ts";
 import { keysymEventsFor } from "../src/guest/workloads/input.ts";
-import { createWorkload, type WorkloadSpec } from "../src/guest/workloads/registry.ts";
-import { HostKernel } from "../src/kernel/host-kernel.ts";
+import { createWorkload } from "../src/guest/workloads/registry.ts";
 import { Encoding, PseudoEncoding } from "../src/rfb/encodings.ts";
 import { NoneSecurity } from "../src/rfb/security/none.ts";
 import { RfbServer } from "../src/rfb/server.ts";
+import { mbochsWithConsumer, sceneSpec } from "./model-display.ts";
 
 export type ServerScene = "desktop" | "video" | "typing";
 
@@ -52,20 +48,8 @@ function percentile(xs: number[], p: number): number {
 }
 
 export async function benchServer(scene: ServerScene, width: number, height: number, encoding: string, clients: number, frames: number): Promise<ServerBenchResult> {
-  const kernel = new HostKernel().registerParent(createMbochsParent());
-  const uuid = "0b5e55ed-0000-4000-8000-0000000000fb";
-  if (kernel.bus.create("mbochs", "mbochs-large", uuid) !== 0) throw new Error("create failed");
-  const hostDev = kernel.openDevice(uuid);
-  const guestDev = kernel.openDevice(uuid);
-  if (typeof hostDev === "number" || typeof guestDev === "number") throw new Error("open failed");
-  const display = new BochsDisplay(BochsGuest.attach(guestDev));
-  display.setMode({ width, height });
-  const consumer = new DisplayConsumer(hostDev, { edid: false, refreshHz: 1 });
-  const spec: WorkloadSpec =
-    scene === "typing"
-      ? { kind: "console", options: { seed: 7, mode: { width, height }, bootLines: 40, bootMs: 200 } }
-      : { kind: scene, options: { seed: 7, mode: { width, height } } };
-  const workload = createWorkload(spec);
+  const { display, consumer } = mbochsWithConsumer(width, height, { refreshHz: 1 });
+  const workload = createWorkload(sceneSpec(scene, width, height));
   workload.start(display);
   let t = 0;
   const keys = keysymEventsFor("the quick brown fox jumps over the lazy dog ");
