@@ -7,35 +7,17 @@ import type { EncodeContext, EncodedRect, Subsampling } from "../../src/rfb/enco
 import { ByteSource } from "../../src/rfb/client/byte-source.ts";
 import type { ClientFramebuffer, RectDecoder } from "../../src/rfb/client/decoder.ts";
 import { PixelReader } from "../../src/rfb/client/pixel-reader.ts";
-import { SERVER_PIXEL_FORMAT, type PixelFormat } from "../../src/rfb/pixel-format.ts";
+import type { PixelFormat } from "../../src/rfb/pixel-format.ts";
 import { PixelTranslator } from "../../src/rfb/pixel-translator.ts";
 
-export const FORMATS: Record<string, PixelFormat> = {
-  xrgbLE: SERVER_PIXEL_FORMAT,
-  xrgbBE: { ...SERVER_PIXEL_FORMAT, bigEndian: true },
-  rgbxLE: { ...SERVER_PIXEL_FORMAT, redShift: 0, blueShift: 16 },
-  rgbxBE: { ...SERVER_PIXEL_FORMAT, redShift: 0, blueShift: 16, bigEndian: true },
-  rgb565LE: { bitsPerPixel: 16, depth: 16, bigEndian: false, trueColour: true, redMax: 31, greenMax: 63, blueMax: 31, redShift: 11, greenShift: 5, blueShift: 0 },
-  rgb565BE: { bitsPerPixel: 16, depth: 16, bigEndian: true, trueColour: true, redMax: 31, greenMax: 63, blueMax: 31, redShift: 11, greenShift: 5, blueShift: 0 },
-  bgr233: { bitsPerPixel: 8, depth: 8, bigEndian: false, trueColour: true, redMax: 7, greenMax: 7, blueMax: 3, redShift: 0, greenShift: 3, blueShift: 6 },
-};
+import { FORMATS as LOSSLESS_FORMATS, prng, type Surface } from "./lossless-harness.ts";
 
-export interface Surface {
-  width: number;
-  height: number;
-  pixels: Uint32Array;
-}
+export { prng, type Surface };
 
-/** xorshift32: deterministic noise from a seed */
-export function prng(seed: number): () => number {
-  let s = seed | 0 || 0x1234567;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
+/** The formats Tight is checked in: both TPIXEL paths (24-bit R,G,B and whole pixels) in both byte orders. */
+export const FORMATS: Record<string, PixelFormat> = Object.fromEntries(
+  (["xrgbLE", "xrgbBE", "rgbxLE", "rgbxBE", "rgb565LE", "rgb565BE", "bgr233"] as const).map((k) => [k, LOSSLESS_FORMATS[k]!]),
+);
 
 export type Content = "solid" | "two" | "few" | "gradient" | "noise" | "photo";
 
