@@ -53,7 +53,6 @@ export interface ConnectionHost {
   readonly name: string;
   /** the surface clients see (a blank placeholder before the guest's first frame) */
   surface(): ConsoleSurface;
-  surfaceGeneration(): number;
   cursor(): CursorImage | undefined;
   leds(): number;
   guestClipboard(): string | undefined;
@@ -95,7 +94,6 @@ export class RfbConnection {
   /** the framebuffer size this client knows */
   private clientWidth: number;
   private clientHeight: number;
-  private knownGeneration: number;
   private requestOutstanding = false;
   private continuous: Rect | undefined;
   private busy = false;
@@ -127,7 +125,6 @@ export class RfbConnection {
     const s = host.surface();
     this.clientWidth = s.width;
     this.clientHeight = s.height;
-    this.knownGeneration = host.surfaceGeneration();
     this.pending = new PendingDamage(s.width, s.height);
     transport.onDrain(() => {
       this.stuckSince = undefined;
@@ -181,8 +178,7 @@ export class RfbConnection {
   // ---- events from the console (through the server) ----
 
   /** A new surface: size changes are announced, everything is re-sent. */
-  surfaceChanged(s: ConsoleSurface, generation: number): void {
-    this.knownGeneration = generation;
+  surfaceChanged(s: ConsoleSurface): void {
     if (s.width !== this.clientWidth || s.height !== this.clientHeight) {
       if (this.settings.extendedDesktopSize || this.settings.desktopSize) {
         this.resizeDue = true;
@@ -190,12 +186,12 @@ export class RfbConnection {
         this.clientHeight = s.height;
       }
     }
-    this.pending.resize(s.width, s.height, generation);
+    this.pending.resize(s.width, s.height);
     this.pump();
   }
 
-  frameDamage(serial: number, rects: readonly Rect[], move?: VerticalMove): void {
-    this.pending.addFrame(serial, rects, move);
+  frameDamage(rects: readonly Rect[], move?: VerticalMove): void {
+    this.pending.addFrame(rects, move);
     this.pump();
   }
 

@@ -1,16 +1,16 @@
 /**
  * What one client has not been sent yet. While a client keeps up, its pending damage is exactly one console
- * frame's damage (or "everything" after a new surface), named by a key that is the same for every client in
- * that state: those clients share one encoding. When a client falls behind, frames merge into a tile bitmap
- * (64×64) that is that client's alone: it gets the coalesced damage of all it missed, never a queue of frames.
+ * frame's damage rects (or "everything" after a new surface), the same list every such client holds, so they
+ * ask for the same encoding and share it (EncodeCache keys by rect list). When a client falls behind, frames
+ * merge into a 64×64 tile bitmap: it gets the coalesced damage of all it missed, never a queue of frames.
  */
 import type { DamageList, Rect, VerticalMove } from "../display/damage-tracker.ts";
 
 const TILE = 64;
 
 export class PendingDamage {
-  /** set while the pending damage is exactly a shared state: `f<serial>` or `full<surface generation>` */
-  private key: string | undefined;
+  /** what the pending damage is, when not empty: one frame's rects, the whole surface, or the tile bitmap */
+  private state: "frame" | "full" | "tiles" = "tiles";
   private rects: readonly Rect[] = [];
   /** the frame's scroll, kept only while the pending damage is exactly that one frame over the previous */
   private move: VerticalMove | undefined;
@@ -32,60 +32,50 @@ export class PendingDamage {
     return this.empty;
   }
 
-  /** The shared key of this damage, or undefined when it is this client's own. */
-  get sharedKey(): string | undefined {
-    return this.empty ? undefined : this.key;
-  }
-
   /** A new surface size: everything is pending. */
-  resize(width: number, height: number, generation: number): void {
+  resize(width: number, height: number): void {
     this.width = width;
     this.height = height;
     this.tilesX = Math.ceil(width / TILE);
     this.tilesY = Math.ceil(height / TILE);
     this.tiles = new Uint8Array(this.tilesX * this.tilesY);
-    this.markAll(generation);
+    this.markAll();
   }
 
-  markAll(generation: number): void {
+  markAll(): void {
     this.empty = false;
     this.move = undefined;
-    this.key = `full${generation}`;
+    this.state = "full";
     this.rects = [{ x: 0, y: 0, w: this.width, h: this.height }];
     this.tiles.fill(1);
   }
 
   /** One console frame's damage (rects shared by all clients, not to be modified) and its scroll, if any. */
-  addFrame(serial: number, rects: readonly Rect[], move?: VerticalMove): void {
+  addFrame(rects: readonly Rect[], move?: VerticalMove): void {
     if (rects.length === 0) return;
     if (this.empty) {
       this.empty = false;
-      this.key = `f${serial}`;
+      this.state = "frame";
       this.rects = rects;
       this.move = move;
       return;
     }
     this.move = undefined;
-    if (this.key?.startsWith("full")) {
-      this.key = undefined; // still everything, but no longer the shared "full" state of its generation
-      return;
-    }
-    if (this.key !== undefined) {
-      this.markTiles(this.rects);
-      this.key = undefined;
-    }
-    this.markTiles(rects);
+    // "full" already has every tile marked
+    if (this.state === "frame") this.markTiles(this.rects);
+    if (this.state !== "full") this.markTiles(rects);
+    this.state = "tiles";
   }
 
   /** Add a client-specific area (a non-incremental request): this damage becomes the client's own. */
   addArea(x: number, y: number, w: number, h: number): void {
     const r = clip({ x, y, w, h }, this.width, this.height);
     if (!r) return;
-    if (!this.empty && this.key !== undefined) this.markTiles(this.rects);
+    if (!this.empty && this.state === "frame") this.markTiles(this.rects);
     if (this.empty) this.tiles.fill(0);
     this.move = undefined;
     this.empty = false;
-    this.key = undefined;
+    this.state = "tiles";
     this.markTiles([r]);
   }
 
@@ -99,9 +89,9 @@ export class PendingDamage {
     this.move = undefined;
     if (this.empty) return [];
     this.empty = true;
-    const key = this.key;
-    this.key = undefined;
-    if (key !== undefined) {
+    const state = this.state;
+    this.state = "tiles";
+    if (state !== "tiles") {
       const out = this.rects;
       this.rects = [];
       this.tiles.fill(0);

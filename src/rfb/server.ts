@@ -82,8 +82,6 @@ export class RfbServer {
   private tcpServer: NetServer | undefined;
   private wsServer: WebSocketServer | undefined;
   private readonly upgradeServer: WebSocketServer;
-  private generation = 0;
-  private serial = 0;
   private screenLayout: Screen[] = [{ id: 0, x: 0, y: 0, w: 0, h: 0, flags: 0 }];
   private cursorImage: CursorImage | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
@@ -245,19 +243,17 @@ export class RfbServer {
   // ---- console events ----
 
   private surfaceChanged(s: ConsoleSurface): void {
-    this.generation++;
     this.cache.clear();
     this.screenLayout = this.screenLayout.map((sc, i) => (i === 0 ? { ...sc, x: 0, y: 0, w: s.width, h: s.height } : sc)).slice(0, 1);
-    for (const c of this.clients) c.surfaceChanged(s, this.generation);
+    for (const c of this.clients) c.surfaceChanged(s);
   }
 
   private frame(d: DamageList): void {
-    this.serial++;
     this.totals.frames++;
     this.cache.clear();
     const rects = frameRects(d);
     const move = d.move ? { ...d.move } : undefined;
-    for (const c of this.clients) c.frameDamage(this.serial, rects, move);
+    for (const c of this.clients) c.frameDamage(rects, move);
   }
 
   private cursorChanged(c: { width: number; height: number; pixels: Uint32Array; hotX: number; hotY: number } | undefined): void {
@@ -275,7 +271,6 @@ export class RfbServer {
       name: this.name,
       viewOnly: this.options.viewOnly ?? false,
       surface: () => this.surface(),
-      surfaceGeneration: () => this.generation,
       cursor: () => this.cursorImage,
       leds: () => this.console.leds,
       guestClipboard: () => this.console.guestClipboard,
