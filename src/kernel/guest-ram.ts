@@ -4,9 +4,11 @@
  * in a worker thread and write its memory directly while the host reads it.
  *
  * Every access is bounds-checked: an address a guest programmed into a device (a GGTT entry, a surface
- * base) can never make the host read outside this memory.
+ * base) can never make the host read outside this memory. In the fuzzer's debug mode (memory-checks.ts) the
+ * views handed out fault on any access past their ends as well.
  */
 import { PAGE_SIZE } from "../abi/index.ts";
+import { checkedView } from "./memory-checks.ts";
 
 export class GuestRam {
   readonly bytes: Uint8Array;
@@ -35,11 +37,11 @@ export class GuestRam {
   /** A live view of one 4 KiB page by guest-physical page number, or undefined outside RAM. */
   page(pfn: number): Uint8Array | undefined {
     if (!Number.isInteger(pfn) || pfn < 0 || pfn >= this.pageCount) return undefined;
-    return this.bytes.subarray(pfn * PAGE_SIZE, (pfn + 1) * PAGE_SIZE);
+    return checkedView(this.bytes.subarray(pfn * PAGE_SIZE, (pfn + 1) * PAGE_SIZE));
   }
 
   /** A live view of [address, address + length), or undefined if any of it is outside RAM. */
   view(address: number, length: number): Uint8Array | undefined {
-    return this.contains(address, length) ? this.bytes.subarray(address, address + length) : undefined;
+    return this.contains(address, length) ? checkedView(this.bytes.subarray(address, address + length)) : undefined;
   }
 }

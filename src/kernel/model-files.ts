@@ -14,17 +14,20 @@ import {
 } from "../abi/index.ts";
 import type { FdTable } from "./fd-table.ts";
 import { DmaBuf } from "./dma-buf.ts";
+import { GuestMemoryFault, checkedView, memoryChecksEnabled } from "./memory-checks.ts";
 
 function mapping(fds: FdTable, fd: number, length: number, prot: number, flags: number, offset: number): MmapResult {
   const view = fds.mmap(fd, length, prot, flags, offset);
   if (typeof view === "number") return view;
+  // subarray() below would silently clamp a view the driver made too short
+  if (memoryChecksEnabled() && view.length < length) throw new GuestMemoryFault(`mmap of ${length} bytes got a ${view.length}-byte view`);
   // A VMA holds a reference on its file: closing the fd does not close the device (or free the dma-buf)
   // while a mapping of it lives.
   const file = fds.get(fd)!.get();
   let mapped = true;
   const m: Mapping = {
     // The kernel maps whole pages; user space asked for `length` bytes and gets a view of exactly those.
-    bytes: view.subarray(0, length),
+    bytes: checkedView(view.subarray(0, length)),
     unmap() {
       // A model view cannot be revoked (typed arrays cannot be detached); the native backend's munmap
       // does end its view, which is why callers must never touch bytes after unmap().
