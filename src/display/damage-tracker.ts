@@ -62,6 +62,21 @@ const MAX_MOVE_DY = 64;
 /** Searches for a new scroll distance per frame (each costs up to MAX_MOVE_DY row compares). */
 const MOVE_SEARCHES_PER_FRAME = 4;
 
+/**
+ * Whether `n` words at `s[si]` and `d[di]` differ: four at a time with one branch, which runs about twice as
+ * fast as a word-by-word loop in V8 (no native call pays for 64 pixels: Buffer.compare costs ~70 ns a call).
+ */
+function spanDiffers(s: Int32Array, si: number, d: Int32Array, di: number, n: number): boolean {
+  const quads = n & ~3;
+  let i = si;
+  let j = di;
+  for (const end = si + quads; i < end; i += 4, j += 4) {
+    if (((s[i]! ^ d[j]!) | (s[i + 1]! ^ d[j + 1]!) | (s[i + 2]! ^ d[j + 2]!) | (s[i + 3]! ^ d[j + 3]!)) !== 0) return true;
+  }
+  for (const end = si + n; i < end; i++, j++) if (s[i] !== d[j]) return true;
+  return false;
+}
+
 export class DamageTracker {
   readonly surface: Uint32Array;
   readonly surfaceSource: PixelSource;
@@ -135,20 +150,39 @@ export class DamageTracker {
     const dBase = y * this.width;
     const tileRow = (y / this.tile) | 0;
     const dirtyBase = tileRow * this.tilesX;
+    let dirtyTiles = 0;
     for (let tx = 0, x0 = 0; tx < this.tilesX; tx++, x0 += this.tile) {
-      if (this.dirty[dirtyBase + tx] === 1) continue; // already dirty: the row copy below covers it
-      const x1 = Math.min(x0 + this.tile, this.width);
-      for (let x = x0; x < x1; x++) {
-        if (s[sBase + x] !== d[dBase + x]) {
-          this.dirty[dirtyBase + tx] = 1;
-          break;
-        }
+      if (this.dirty[dirtyBase + tx] === 1) {
+        dirtyTiles++;
+        continue; // already dirty: copied below whatever this row holds there
+      }
+      if (spanDiffers(s, sBase + x0, d, dBase + x0, Math.min(this.tile, this.width - x0))) {
+        this.dirty[dirtyBase + tx] = 1;
+        dirtyTiles++;
       }
     }
-    this.surfaceRows[y]!.set(rowView);
+    // Pixels outside the dirty tiles were just found equal: copying the dirty spans leaves the surface row
+    // equal to the source row, as a whole-row copy would, for less memory traffic.
+    if (dirtyTiles === this.tilesX) this.surfaceRows[y]!.set(rowView);
+    else this.copyDirtySpans(s, sBase, d, dBase, dirtyBase);
     if (this.firstRow[tileRow] === -1) this.firstRow[tileRow] = y;
     this.lastRow[tileRow] = y;
     this.changedRows++;
+  }
+
+  /** Copy the runs of dirty tiles of one row (word loop: a view per run for set() would allocate). */
+  private copyDirtySpans(s: Int32Array, sBase: number, d: Int32Array, dBase: number, dirtyBase: number): void {
+    let tx = 0;
+    while (tx < this.tilesX) {
+      if (this.dirty[dirtyBase + tx] === 0) {
+        tx++;
+        continue;
+      }
+      const x0 = tx * this.tile;
+      while (tx < this.tilesX && this.dirty[dirtyBase + tx] === 1) tx++;
+      const x1 = Math.min(tx * this.tile, this.width);
+      for (let i = sBase + x0, j = dBase + x0, end = sBase + x1; i < end; i++, j++) d[j] = s[i]!;
+    }
   }
 
   /** Whether `src` at `offset` (one row) equals row `oldY` of the surface as it still is. */
