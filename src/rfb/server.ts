@@ -74,6 +74,8 @@ export class RfbServer {
   private readonly console: Console;
   private readonly clients = new Set<RfbConnection>();
   private readonly handshaking = new Set<RfbTransport>();
+  /** handshakes past the client-limit check: each holds a slot until it ends, so racing ones cannot overshoot */
+  private readonly admitting = new Set<RfbTransport>();
   private readonly encoders = new EncoderRegistry();
   private readonly cache = new EncodeCache();
   private readonly lockout: AuthLockout;
@@ -97,7 +99,8 @@ export class RfbServer {
     this.lockout = options.lockout ?? new AuthLockout();
     this.limits = { ...DEFAULT_CLIENT_LIMITS, ...options.limits };
     if (options.security.length === 0) throw new RangeError("the VNC server needs at least one security type");
-    this.upgradeServer = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: pickProtocol });
+    // ws buffers a whole message before handing it over: cap it at the largest message we accept (not ws's 100 MiB)
+    this.upgradeServer = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: pickProtocol, maxPayload: this.maxMessage() });
     this.host = this.makeHost();
     this.listener = {
       surface: (s) => this.surfaceChanged(s),
@@ -123,7 +126,7 @@ export class RfbServer {
       out.tcp = await listenOn(server, tcp);
     }
     if (this.options.websocket) {
-      const wss = new WebSocketServer({ host: this.options.websocket.host, port: this.options.websocket.port, perMessageDeflate: false, handleProtocols: pickProtocol });
+      const wss = new WebSocketServer({ host: this.options.websocket.host, port: this.options.websocket.port, perMessageDeflate: false, handleProtocols: pickProtocol, maxPayload: this.maxMessage() });
       this.wsServer = wss;
       await new Promise<void>((resolve, reject) => {
         wss.once("listening", resolve);
@@ -198,11 +201,15 @@ export class RfbServer {
     const io = new HandshakeIO(transport, this.options.handshakeTimeoutMs ?? 10_000);
     const offered = this.options.security.filter((t) => t.availableOn(transport.kind));
     const max = this.options.maxClients ?? 64;
-    const refuse = (): string | undefined =>
-      this.clients.size + this.handshaking.size > max + 16 || this.clients.size >= max ? `too many clients (at most ${max})` : undefined;
+    const refuse = (): string | undefined => {
+      if (this.clients.size + this.handshaking.size > max + 16 || this.clients.size + this.admitting.size >= max) return `too many clients (at most ${max})`;
+      this.admitting.add(transport);
+      return undefined;
+    };
     runHandshake(io, offered, this.lockout, refuse)
       .then((hs) => {
         this.handshaking.delete(transport);
+        this.admitting.delete(transport);
         if (transport.closed) return;
         const shareRefusal = this.admit(hs.shared);
         if (shareRefusal) {
@@ -219,12 +226,18 @@ export class RfbServer {
       })
       .catch((e: unknown) => {
         this.handshaking.delete(transport);
+        this.admitting.delete(transport);
         this.totals.refused++;
         io.finish();
         this.log.info({ address: transport.remoteAddress }, `VNC handshake failed: ${(e as Error).message}`);
         // a reason we sent may still be on its way; a client that ran out of time gets nothing more
         transport.close(e instanceof HandshakeTimeout);
       });
+  }
+
+  /** The largest WebSocket message a client needs: a ClientCutText at the limit, with room for messages around it. */
+  private maxMessage(): number {
+    return this.limits.maxCutText + 64 * 1024;
   }
 
   /** ClientInit's shared flag against the share policy: a reason to refuse, or undefined. */
