@@ -1,0 +1,5 @@
+/** Every fuzz target, in the order `npm run fuzz` runs them. */
+import type { FuzzTarget } from "../fuzz-target.ts";
+import { rfbClientMessages } from "./rfb-client-messages.ts";
+
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [rfbClientMessages];
