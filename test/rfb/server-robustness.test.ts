@@ -6,34 +6,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { connect, type Socket } from "node:net";
+import { connect } from "node:net";
 import fc from "fast-check";
 import { Encoding } from "../../src/rfb/encodings.ts";
+import { rawRfbClient } from "../helpers/raw-rfb-client.ts";
 import { fullUpdate, startServer, until } from "../helpers/rfb-server-fixture.ts";
-
-/** A raw TCP client that completes the None handshake (3.8) and then does what the test says. */
-async function rawClient(port: number): Promise<{ socket: Socket; received: () => number; closed: Promise<void> }> {
-  const socket = connect(port, "127.0.0.1");
-  let got = Buffer.alloc(0);
-  let total = 0;
-  const closed = new Promise<void>((r) => socket.once("close", () => r()));
-  socket.on("error", () => {});
-  const waitFor = async (n: number): Promise<void> => {
-    while (got.length < n) await new Promise((r) => socket.once("data", r));
-  };
-  socket.on("data", (d: Buffer) => {
-    got = Buffer.concat([got, d]);
-    total += d.length;
-  });
-  await waitFor(12);
-  socket.write("RFB 003.008\n");
-  await waitFor(12 + 2);
-  socket.write(Buffer.of(1));
-  await waitFor(12 + 2 + 4);
-  socket.write(Buffer.of(1));
-  await waitFor(12 + 2 + 4 + 24);
-  return { socket, received: () => total, closed };
-}
 
 test("malformed messages close only that client, with the reason logged; a good client keeps its updates", async () => {
   const s = await startServer({ width: 64, height: 64 });
@@ -49,8 +26,8 @@ test("malformed messages close only that client, with the reason logged; a good 
     ];
     for (const [name, bytes, reason] of cases) {
       const heapBefore = process.memoryUsage().arrayBuffers;
-      const raw = await rawClient(s.ports.tcp!.port);
-      raw.socket.write(bytes);
+      const raw = await rawRfbClient({ tcp: s.ports.tcp!.port });
+      raw.write(bytes);
       await raw.closed;
       assert.ok(s.rec.logs.some((l) => reason.test(l)), `${name}: logs ${s.rec.logs.slice(-3).join(" | ")}`);
       assert.ok(process.memoryUsage().arrayBuffers - heapBefore < 64 << 20, `${name}: nothing big was allocated`);
@@ -70,10 +47,10 @@ test("random client bytes, split anywhere, never take the server down (fast-chec
   try {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 20 }), async (bytes, split) => {
-        const raw = await rawClient(s.ports.tcp!.port);
-        for (let i = 0; i < bytes.length; i += split) raw.socket.write(bytes.subarray(i, i + split));
+        const raw = await rawRfbClient({ tcp: s.ports.tcp!.port });
+        for (let i = 0; i < bytes.length; i += split) raw.write(bytes.subarray(i, i + split));
         await new Promise((r) => setTimeout(r, 5));
-        raw.socket.destroy();
+        raw.destroy();
         await raw.closed;
       }),
       { numRuns: 60 },
@@ -90,11 +67,11 @@ test("random client bytes, split anywhere, never take the server down (fast-chec
 test("a client that never reads is dropped when stuck; a good client meanwhile gets every frame", async () => {
   const s = await startServer({ width: 640, height: 480, stallTimeoutMs: 400 });
   const good = await s.connect({ encodings: [Encoding.Raw] });
-  const stuck = await rawClient(s.ports.tcp!.port);
+  const stuck = await rawRfbClient({ tcp: s.ports.tcp!.port });
   try {
-    stuck.socket.pause(); // stop reading: the kernel buffers fill, then our output queue
+    stuck.pause(); // stop reading: the kernel buffers fill, then our output queue
     // Raw (no compression), continuous requests: about 1.2 MB per full frame
-    stuck.socket.write(Buffer.from([2, 0, 0, 1, 0, 0, 0, 0]));
+    stuck.write(Buffer.from([2, 0, 0, 1, 0, 0, 0, 0]));
     let frames = 0;
     const deadline = Date.now() + 8000;
     while (Date.now() < deadline && s.server.stats.clients > 1) {
@@ -102,7 +79,7 @@ test("a client that never reads is dropped when stuck; a good client meanwhile g
       const noise = new Uint32Array(640 * 480).map((_, i) => (i * 2654435761 + frames) & 0xffffff);
       s.pixels.set(noise);
       s.console.publishUpdate({ count: 1, rects: [{ x: 0, y: 0, w: 640, h: 480 }] });
-      stuck.socket.write(Buffer.from([3, 0, 0, 0, 0, 0, 2, 128, 1, 224]));
+      stuck.write(Buffer.from([3, 0, 0, 0, 0, 0, 2, 128, 1, 224]));
       const next = good.nextUpdate((u) => u.pixels > 0);
       void good.requestUpdate({ incremental: true }).catch(() => {});
       await next;
@@ -115,7 +92,7 @@ test("a client that never reads is dropped when stuck; a good client meanwhile g
     assert.ok(stuck.received() < 40 << 20, "the stuck client was never sent more than a few framebuffers");
   } finally {
     good.close();
-    stuck.socket.destroy();
+    stuck.destroy();
     await s.close();
   }
 });

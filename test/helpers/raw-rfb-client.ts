@@ -1,0 +1,94 @@
+/**
+ * Raw RFB peers for hostile-client tests: they speak just enough of the handshake (3.8, security None) and
+ * then send exactly the bytes a test gives, or stop reading. Over TCP, or over a WebSocket carrying the
+ * same stream in binary messages. Our RfbClient is too well-behaved for this.
+ */
+import { connect, type Socket } from "node:net";
+import { WebSocket } from "ws";
+
+export interface RawRfbClient {
+  write(bytes: Uint8Array): void;
+  /** bytes received so far */
+  received(): number;
+  /** stop reading: the kernel buffers fill, then the server's output queue */
+  pause(): void;
+  destroy(): void;
+  /** resolves when the connection is gone; the WebSocket close code if there was one */
+  readonly closed: Promise<{ code?: number }>;
+}
+
+type Target = { tcp: number } | { ws: number };
+
+/** Open a connection and complete the None handshake (ServerInit received). */
+export async function rawRfbClient(target: Target): Promise<RawRfbClient> {
+  const c = "tcp" in target ? tcpPeer(target.tcp) : await wsPeer(target.ws);
+  await c.waitFor(12);
+  c.write(Buffer.from("RFB 003.008\n"));
+  await c.waitFor(12 + 2);
+  c.write(Buffer.of(1));
+  await c.waitFor(12 + 2 + 4);
+  c.write(Buffer.of(1));
+  await c.waitFor(12 + 2 + 4 + 24);
+  return c;
+}
+
+interface Peer extends RawRfbClient {
+  waitFor(total: number): Promise<void>;
+}
+
+function counting(): { add(n: number): void; total(): number; waitFor(n: number, closed: Promise<unknown>): Promise<void> } {
+  let total = 0;
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  return {
+    add(n) {
+      total += n;
+      for (let i = waiters.length - 1; i >= 0; i--) if (total >= waiters[i]!.n) waiters.splice(i, 1)[0]!.resolve();
+    },
+    total: () => total,
+    waitFor(n, closed) {
+      if (total >= n) return Promise.resolve();
+      return Promise.race([
+        new Promise<void>((resolve) => waiters.push({ n, resolve })),
+        closed.then(() => {
+          throw new Error(`the server closed the connection after ${total} bytes (waiting for ${n})`);
+        }),
+      ]);
+    },
+  };
+}
+
+function tcpPeer(port: number): Peer {
+  const socket: Socket = connect(port, "127.0.0.1");
+  const count = counting();
+  socket.on("error", () => {});
+  socket.on("data", (d: Buffer) => count.add(d.length));
+  const closed = new Promise<{ code?: number }>((r) => socket.once("close", () => r({})));
+  return {
+    write: (b) => void socket.write(b),
+    received: count.total,
+    pause: () => void socket.pause(),
+    destroy: () => void socket.destroy(),
+    closed,
+    waitFor: (n) => count.waitFor(n, closed),
+  };
+}
+
+async function wsPeer(port: number): Promise<Peer> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/`, ["binary"]);
+  const count = counting();
+  ws.on("error", () => {});
+  ws.on("message", (d: Buffer) => count.add(d.length));
+  const closed = new Promise<{ code?: number }>((r) => ws.once("close", (code) => r({ code })));
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  return {
+    write: (b) => ws.send(b),
+    received: count.total,
+    pause: () => ws.pause(),
+    destroy: () => ws.terminate(),
+    closed,
+    waitFor: (n) => count.waitFor(n, closed),
+  };
+}
