@@ -151,14 +151,25 @@ export class DamageTracker {
     const tileRow = (y / this.tile) | 0;
     const dirtyBase = tileRow * this.tilesX;
     let dirtyTiles = 0;
-    for (let tx = 0, x0 = 0; tx < this.tilesX; tx++, x0 += this.tile) {
+    let tx = 0;
+    while (tx < this.tilesX) {
       if (this.dirty[dirtyBase + tx] === 1) {
-        dirtyTiles++;
-        continue; // already dirty: copied below whatever this row holds there
+        dirtyTiles++; // already dirty: copied below whatever this row holds there
+        tx++;
+        continue;
       }
-      if (spanDiffers(s, sBase + x0, d, dBase + x0, Math.min(this.tile, this.width - x0))) {
-        this.dirty[dirtyBase + tx] = 1;
-        dirtyTiles++;
+      // A run of clean tiles is usually still clean: one native compare over the run proves it for less
+      // than scanning it; only a run that differs is scanned tile by tile.
+      const runStart = tx;
+      while (tx < this.tilesX && this.dirty[dirtyBase + tx] === 0) tx++;
+      const x0 = runStart * this.tile;
+      const x1 = Math.min(tx * this.tile, this.width);
+      if (src.bytes.compare(this.surfaceSource.bytes, (dBase + x0) * 4, (dBase + x1) * 4, offset + x0 * 4, offset + x1 * 4) === 0) continue;
+      for (let t = runStart, tx0 = x0; t < tx; t++, tx0 += this.tile) {
+        if (spanDiffers(s, sBase + tx0, d, dBase + tx0, Math.min(this.tile, this.width - tx0))) {
+          this.dirty[dirtyBase + t] = 1;
+          dirtyTiles++;
+        }
       }
     }
     // Pixels outside the dirty tiles were just found equal: copying the dirty spans leaves the surface row
