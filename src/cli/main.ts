@@ -47,7 +47,8 @@ export async function main(
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
-      err(`vfio-display: ${e.message.replace(/^error: /, "")}\n`);
+      // a mistyped --some-secret=VALUE must not echo VALUE into a terminal log
+      err(`vfio-display: ${e.message.replace(/^error: /, "").replace(/(unknown option '[^'=]*)=[^']*'/, "$1=…'")}\n`);
       return 2;
     }
     if (e instanceof UsageError) {

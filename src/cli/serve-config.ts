@@ -36,8 +36,8 @@ export interface ServeConfig {
     host: string;
     /** VNC authentication: the password's source (never the password itself) */
     password?: { file: string } | { env: string };
-    /** VeNCrypt on TCP: X509 with this certificate, or anonymous TLS */
-    tls?: { cert: string; key: string } | "anonymous";
+    /** VeNCrypt on TCP: X509 with this certificate or a generated self-signed one, or anonymous TLS */
+    tls?: { cert: string; key: string } | "self-signed" | "anonymous";
   };
   devices: DeviceConfig[];
 }
@@ -128,18 +128,21 @@ export function parseConfig(json: unknown, source = "config"): ServeConfig {
     known(v, ["host", "password", "tls"], "vnc", fail);
     vnc.host = host(v["host"] ?? "127.0.0.1", "vnc.host", fail);
     if (v["password"] !== undefined) {
-      const p = object(v["password"], "vnc.password", fail);
+      const passwordShape = 'must be {"file": "<path>"} or {"env": "<VARIABLE>"} (never the password itself)';
+      // not object(): its message would quote the value, and a value here is likely the password itself
+      if (typeof v["password"] !== "object" || v["password"] === null || Array.isArray(v["password"])) fail("vnc.password", passwordShape);
+      const p = v["password"] as Record<string, unknown>;
       known(p, ["file", "env"], "vnc.password", fail);
       if (typeof p["file"] === "string" && p["env"] === undefined) vnc.password = { file: p["file"] };
       else if (typeof p["env"] === "string" && p["file"] === undefined) vnc.password = { env: p["env"] };
-      else fail("vnc.password", 'must be {"file": "<path>"} or {"env": "<VARIABLE>"} (never the password itself)');
+      else fail("vnc.password", passwordShape);
     }
     if (v["tls"] !== undefined) {
-      if (v["tls"] === "anonymous") vnc.tls = "anonymous";
+      if (v["tls"] === "anonymous" || v["tls"] === "self-signed") vnc.tls = v["tls"];
       else {
-        const t = object(v["tls"], "vnc.tls", fail);
+        const t = typeof v["tls"] === "object" ? object(v["tls"], "vnc.tls", fail) : {};
         known(t, ["cert", "key"], "vnc.tls", fail);
-        if (typeof t["cert"] !== "string" || typeof t["key"] !== "string") fail("vnc.tls", 'must be "anonymous" or {"cert": "<pem path>", "key": "<pem path>"}');
+        if (typeof t["cert"] !== "string" || typeof t["key"] !== "string") fail("vnc.tls", 'must be "self-signed", "anonymous" or {"cert": "<pem path>", "key": "<pem path>"}');
         vnc.tls = { cert: t["cert"] as string, key: t["key"] as string };
       }
     }

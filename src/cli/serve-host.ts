@@ -7,6 +7,7 @@ import { RfbServer, type ListenAddress } from "../rfb/server.ts";
 import type { Logger } from "../rfb/logger.ts";
 import { silentLogger } from "../rfb/logger.ts";
 import { ModelVgpu } from "../vmm/model-vgpu.ts";
+import { AuthLockout } from "../rfb/security/lockout.ts";
 import { RateMeter } from "../web/rate-meter.ts";
 import type { ServedDevice } from "../web/served-device.ts";
 import { WebServer } from "../web/web-server.ts";
@@ -39,7 +40,9 @@ export async function startServeHost(config: ServeConfig, options: ServeHostOpti
   const log = options.log ?? silentLogger;
   const progress = options.progress ?? (() => {});
   const listen = options.listen ?? true;
-  const security = buildVncSecurity(config.vnc, options.env);
+  const security = await buildVncSecurity(config.vnc, options.env, log);
+  // One lockout for every device and transport: an address gets its few guesses in all, not per port.
+  const lockout = new AuthLockout();
   const vgpus: ModelVgpu[] = [];
   const devices: ServedDevice[] = [];
   let web: WebServer | undefined;
@@ -57,7 +60,7 @@ export async function startServeHost(config: ServeConfig, options: ServeHostOpti
       const vgpu = await ModelVgpu.start({ id: d.id, driver: d.driver, type: d.type, workload: workloadSpec(d), consumer: { refreshHz: d.refreshHz } });
       vgpus.push(vgpu);
       const tcp = listen && d.vncPort !== null ? { host: config.vnc.host, port: d.vncPort } : null;
-      const rfb = new RfbServer({ console: vgpu.console, name: `${d.id} (${d.driver} ${d.type})`, tcp, security: security.types, log });
+      const rfb = new RfbServer({ console: vgpu.console, name: `${d.id} (${d.driver} ${d.type})`, tcp, security: security.types, lockout, log });
       let vnc: ListenAddress | undefined;
       try {
         vnc = (await rfb.listen()).tcp;

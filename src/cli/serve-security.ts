@@ -1,17 +1,20 @@
 /**
  * The VNC security types `serve` offers, from its config: None on loopback without a password; VNC
- * authentication with a password from a file or an environment variable; VeNCrypt (anonymous TLS or X509)
- * on TCP when TLS is configured. With TLS, the non-TLS type is offered on the WebSocket path only (a browser
+ * authentication with a password from a file or an environment variable; VeNCrypt on TCP when TLS is
+ * configured: X509 with the user's certificate or a generated self-signed one, or anonymous TLS. With TLS, the non-TLS type is offered on the WebSocket path only (a browser
  * cannot start TLS inside RFB; that path sits behind the web console's own token): TCP clients cannot pick
  * their way around TLS.
  */
 import { loadPassword, PasswordSourceError } from "../rfb/security/password-source.ts";
 import { NoneSecurity } from "../rfb/security/none.ts";
 import type { SecurityType } from "../rfb/security/security-type.ts";
-import { loadTlsCertificate } from "../rfb/security/tls-certificate.ts";
+import type { SecurityLogger } from "../rfb/security/logger.ts";
+import { defaultTlsDirectory, loadTlsCertificate, selfSignedCertificate, type TlsCertificate } from "../rfb/security/tls-certificate.ts";
 import { VeNCryptSecurity, VeNCryptSubtype } from "../rfb/security/vencrypt.ts";
 import { VncAuthSecurity } from "../rfb/security/vnc-auth.ts";
 import { isLoopback } from "../web/token-auth.ts";
+import type { Logger } from "../rfb/logger.ts";
+import { silentLogger } from "../rfb/logger.ts";
 import type { ServeConfig } from "./serve-config.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -43,8 +46,14 @@ export interface VncSecurity {
   warnings: string[];
 }
 
-export function buildVncSecurity(vnc: ServeConfig["vnc"], env: NodeJS.ProcessEnv = process.env): VncSecurity {
+/** Security code logs plain lines; serve logs through pino (failed logins at warn, never what was typed). */
+function securityLogger(log: Logger): SecurityLogger {
+  return { info: (m) => log.info({ component: "vnc-security" }, m), warn: (m) => log.warn({ component: "vnc-security" }, m) };
+}
+
+export async function buildVncSecurity(vnc: ServeConfig["vnc"], env: NodeJS.ProcessEnv = process.env, log: Logger = silentLogger): Promise<VncSecurity> {
   const warnings: string[] = [];
+  const logger = securityLogger(log);
   let password: Buffer | undefined;
   if (vnc.password) {
     try {
@@ -58,27 +67,26 @@ export function buildVncSecurity(vnc: ServeConfig["vnc"], env: NodeJS.ProcessEnv
   } else if (!isLoopback(vnc.host)) {
     throw new UsageError(`vnc.host ${vnc.host} is not loopback: set vnc.password (a file or an environment variable) so not everyone on the network gets the guest's screen and keyboard`);
   }
-  const plain: SecurityType = password ? new VncAuthSecurity({ password: () => password }) : new NoneSecurity();
+  const passwordOption = password ? { password: () => password } : {};
+  const plain: SecurityType = password ? new VncAuthSecurity({ password: () => password, logger }) : new NoneSecurity();
   const plainName = password ? "VNC password" : "no authentication";
   if (!vnc.tls) return { types: [plain], describe: plainName, warnings };
   let vencrypt: VeNCryptSecurity;
   let name: string;
   if (vnc.tls === "anonymous") {
     name = password ? "TLSVnc" : "TLSNone";
-    vencrypt = new VeNCryptSecurity({ subtypes: [password ? VeNCryptSubtype.TLSVnc : VeNCryptSubtype.TLSNone], ...(password ? { password: () => password } : {}) });
+    vencrypt = new VeNCryptSecurity({ subtypes: [password ? VeNCryptSubtype.TLSVnc : VeNCryptSubtype.TLSNone], ...passwordOption, logger });
   } else {
-    let cert;
+    let cert: TlsCertificate;
     try {
-      cert = loadTlsCertificate(vnc.tls.cert, vnc.tls.key);
+      cert = vnc.tls === "self-signed" ? await selfSignedCertificate(defaultTlsDirectory(env), logger, [vnc.host]) : loadTlsCertificate(vnc.tls.cert, vnc.tls.key);
     } catch (e) {
       throw new UsageError(`vnc.tls: ${(e as Error).message}`);
     }
     name = password ? "X509Vnc" : "X509None";
-    vencrypt = new VeNCryptSecurity({
-      subtypes: [password ? VeNCryptSubtype.X509Vnc : VeNCryptSubtype.X509None],
-      certificate: () => cert,
-      ...(password ? { password: () => password } : {}),
-    });
+    vencrypt = new VeNCryptSecurity({ subtypes: [password ? VeNCryptSubtype.X509Vnc : VeNCryptSubtype.X509None], certificate: () => cert, ...passwordOption, logger });
+    // the fingerprint is what a user compares with the one a viewer shows before trusting the certificate
+    if (vnc.tls === "self-signed") name += ` (self-signed certificate, SHA-256 ${cert.fingerprint256})`;
   }
   return { types: [vencrypt, new OnlyOn("websocket", plain)], describe: `VeNCrypt ${name} on TCP, ${plainName} on the web console's WebSocket`, warnings };
 }

@@ -18,10 +18,31 @@ export interface ServeOptions {
   port?: number;
   vncHost?: string;
   vncPort?: number;
+  vncPasswordFile?: string;
+  vncTls?: "self-signed" | "anonymous";
+  vncTlsCert?: string;
+  vncTlsKey?: string;
   logLevel: string;
 }
 
 export const TOKEN_ENV = "VFIO_DISPLAY_WEB_TOKEN";
+/** When set, the VNC password (an environment variable is private to the process and its owner). */
+export const VNC_PASSWORD_ENV = "VFIO_DISPLAY_VNC_PASSWORD";
+
+/** Options that would put a secret on the command line, where every user sees it in `ps`: refused. */
+const SECRET_OPTIONS: ReadonlyArray<[flag: string, instead: string]> = [
+  ["--vnc-password", `put it in a file only you can read (--vnc-password-file) or in $${VNC_PASSWORD_ENV}`],
+  ["--password", `put it in a file only you can read (--vnc-password-file) or in $${VNC_PASSWORD_ENV}`],
+  ["--token", `set $${TOKEN_ENV} or web.token in the config file`],
+  ["--web-token", `set $${TOKEN_ENV} or web.token in the config file`],
+];
+
+function refuseSecretOption(flag: string, instead: string): Option {
+  return new Option(`${flag} <secret>`).hideHelp().argParser(() => {
+    // the value is not repeated: it is a secret
+    throw new UsageError(`${flag}: secrets are not taken on the command line, where other users see them in ps; ${instead}`);
+  });
+}
 
 /** The config to run: the file or the demo, with the command-line overrides applied. */
 export function resolveServeConfig(opts: ServeOptions, env: NodeJS.ProcessEnv = process.env): ServeConfig {
@@ -37,6 +58,12 @@ export function resolveServeConfig(opts: ServeOptions, env: NodeJS.ProcessEnv = 
     if (bad) throw new UsageError(`${TOKEN_ENV}: ${bad}`);
     config.web.token = token;
   }
+  if (opts.vncPasswordFile !== undefined) config.vnc.password = { file: opts.vncPasswordFile };
+  else if (env[VNC_PASSWORD_ENV] !== undefined) config.vnc.password = { env: VNC_PASSWORD_ENV };
+  if ((opts.vncTlsCert === undefined) !== (opts.vncTlsKey === undefined)) throw new UsageError("--vnc-tls-cert and --vnc-tls-key go together");
+  if (opts.vncTlsCert !== undefined && opts.vncTls !== undefined) throw new UsageError("--vnc-tls: not with --vnc-tls-cert/--vnc-tls-key (they already mean X509 with that certificate)");
+  if (opts.vncTlsCert !== undefined) config.vnc.tls = { cert: opts.vncTlsCert, key: opts.vncTlsKey! };
+  if (opts.vncTls !== undefined) config.vnc.tls = opts.vncTls;
   if (opts.vncHost !== undefined) config.vnc.host = opts.vncHost;
   if (opts.vncPort !== undefined) {
     // consecutive ports from the base, in device order (0: every device gets any free port)
@@ -55,10 +82,14 @@ export function formatBanner(host: ServeHost): string {
   }
   lines.push("");
   if (host.web && host.webAddress) {
-    lines.push(`  web console   ${host.web.url}`);
-    for (const d of host.devices) lines.push(`                ${host.web.url.replace(/\/(\?.*)?$/, `/devices/${d.id}$1`)}`);
-    lines.push(`  API           ${host.web.url.replace(/\/(\?.*)?$/, "/api/devices")}   metrics /metrics   health /healthz`);
+    // A generated token is printed (the user has no other way to learn it); one the user gave is not, so
+    // it stays out of whatever captures this output (a journal, a CI log).
+    const url = host.tokenGenerated ? host.web.url : host.web.url.replace(/\?token=.*$/, "");
+    lines.push(`  web console   ${url}`);
+    for (const d of host.devices) lines.push(`                ${url.replace(/\/(\?.*)?$/, `/devices/${d.id}$1`)}`);
+    lines.push(`  API           ${url.replace(/\/(\?.*)?$/, "/api/devices")}   metrics /metrics   health /healthz`);
     if (host.tokenGenerated) lines.push(`  token         ${host.token}  (generated: the web console is not on loopback; set ${TOKEN_ENV} to choose one)`);
+    else if (host.token) lines.push(`  token         required (the one you gave: add ?token=… to the URL, or send Authorization: Bearer …)`);
   }
   lines.push(`  VNC security  ${host.vncSecurity}`);
   for (const w of host.warnings) lines.push(`  warning       ${w}`);
@@ -85,7 +116,7 @@ function untilSignal(): Promise<string> {
 }
 
 export function registerServe(program: Command, out: (s: string) => unknown, err: (s: string) => unknown): void {
-  program
+  const serve = program
     .command("serve")
     .description("run vGPUs on the model with a VNC server each and the web console (no --config: the demo, a GVT-g desktop and a bochs text console)")
     .option("--config <file>", "a JSON file naming devices, types, workloads and ports (docs/web.md)")
@@ -93,8 +124,12 @@ export function registerServe(program: Command, out: (s: string) => unknown, err
     .addOption(new Option("--port <n>", "web console port (default 6080; 0: any free port)").argParser(parseIntOption("--port", 0, 65535)))
     .option("--vnc-host <address>", "VNC listen address (default 127.0.0.1; anything else requires a VNC password)")
     .addOption(new Option("--vnc-port <n>", "first VNC port, one per device upward (default 5900; 0: any free port)").argParser(parseIntOption("--vnc-port", 0, 65535)))
+    .option("--vnc-password-file <file>", `VNC password: the file's first line (mode 0600; or set $${VNC_PASSWORD_ENV})`)
+    .addOption(new Option("--vnc-tls <kind>", "VeNCrypt on the VNC TCP ports: X509 with a generated certificate, or anonymous TLS").choices(["self-signed", "anonymous"]))
+    .option("--vnc-tls-cert <pem>", "VeNCrypt X509 with this certificate (with --vnc-tls-key)")
+    .option("--vnc-tls-key <pem>", "the certificate's private key (not readable by other users)")
     .addOption(new Option("--log-level <level>", "JSON logs on stderr").choices(["silent", "error", "warn", "info", "debug"]).default("warn"))
-    .addHelpText("after", `\nThe web token, when one is needed, is generated and printed, or taken from $${TOKEN_ENV}.`)
+    .addHelpText("after", `\nThe web token, when one is needed, is generated and printed, or taken from $${TOKEN_ENV}.\nSecrets are never taken as arguments (ps shows those to every user).`)
     .action(async (opts: ServeOptions) => {
       const config = resolveServeConfig(opts);
       const host = await startServeHost(config, { log: makeLogger(opts.logLevel), progress: (s) => err(`… ${s}\n`) });
@@ -104,4 +139,5 @@ export function registerServe(program: Command, out: (s: string) => unknown, err
       await host.close();
       err("stopped.\n");
     });
+  for (const [flag, instead] of SECRET_OPTIONS) serve.addOption(refuseSecretOption(flag, instead));
 }

@@ -86,9 +86,12 @@ export async function runHandshake(
     chosen = found;
   }
 
-  const outcome = await chosen.run(io);
+  let outcome = await chosen.run(io);
+  // Parallel connections all pass the check above before any of them fails; whatever they guessed, an
+  // address blocked by now learns nothing from its answer, so N parallel guesses are worth maxFailures.
+  if (lockout.check(address).blocked) outcome = { ok: false, reason: TOO_MANY_FAILURES_REASON };
+  else if (!outcome.ok) lockout.recordFailure(address);
   if (!outcome.ok) {
-    lockout.recordFailure(address);
     io.write(version === 8 ? failureWithReason(u32(1), outcome.reason) : u32(1));
     throw new HandshakeFailure(`${chosen.name}: ${outcome.reason}`);
   }

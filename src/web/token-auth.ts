@@ -4,7 +4,7 @@
  * `Authorization: Bearer <token>`, as `?token=` (the URL printed at start; the page then keeps it in an
  * HttpOnly cookie so its scripts and the WebSocket carry it too), or as that cookie.
  */
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 
 export const TOKEN_COOKIE = "vfio_display_token";
@@ -41,10 +41,19 @@ export function tokenCookie(token: string): string {
   return `${TOKEN_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`;
 }
 
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+/**
+ * Constant time in the content and the length: both sides are hashed to 32 bytes first, so neither an
+ * early mismatch nor a length mismatch answers sooner.
+ */
+export function sameToken(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** A request URL fit for a log: the token query parameter's value replaced. */
+export function redactedUrl(url: string | undefined): string {
+  return (url ?? "").replace(/([?&]token=)[^&#]*/g, "$1(redacted)");
 }
 
 function cookieValue(header: string | undefined, name: string): string | undefined {

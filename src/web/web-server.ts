@@ -13,7 +13,7 @@ import { WebMetrics } from "./metrics.ts";
 import { Router } from "./router.ts";
 import { DEVICE_ID, type ServedDevice } from "./served-device.ts";
 import { STATIC_ROOT, StaticFiles, novncRoot } from "./static-files.ts";
-import { isLoopback, presentedToken, tokenCookie } from "./token-auth.ts";
+import { isLoopback, presentedToken, redactedUrl, tokenCookie } from "./token-auth.ts";
 
 export interface WebServerOptions {
   devices: readonly ServedDevice[];
@@ -116,7 +116,7 @@ export class WebServer {
       await m.handler({ req, res, url, params: m.params });
     } catch (e) {
       const err = e instanceof HttpError ? e : new HttpError(500, `internal error: ${(e as Error).message}`);
-      if (err.status >= 500) this.log.error({ url: req.url, err: (e as Error).message }, "request failed");
+      if (err.status >= 500) this.log.error({ url: redactedUrl(req.url), err: (e as Error).message }, "request failed");
       sendError(res, err);
     }
   }

@@ -45,24 +45,36 @@ describe("DES and the VNC auth response", () => {
 });
 
 describe("password source", () => {
-  it("reads the first line of a file and warns about long passwords and loose modes", () => {
+  it("reads the first line of a file and warns about long passwords", () => {
     const f = join(tmp, "pw-long");
-    writeFileSync(f, "averylongpassword\r\nsecond line\n");
-    chmodSync(f, 0o644);
+    writeFileSync(f, "averylongpassword\r\nsecond line\n", { mode: 0o600 });
     const p = loadPassword({ kind: "file", path: f });
     assert.equal(p.password.toString(), "averylongpassword");
-    assert.equal(p.warnings.length, 2);
-    assert.match(p.warnings.join("\n"), /17 bytes; VNC authentication uses only the first 8/);
-    assert.match(p.warnings.join("\n"), /mode 0644/);
-    chmodSync(f, 0o600);
+    assert.deepEqual(p.warnings, [`the password from password file ${f} is 17 bytes; VNC authentication uses only the first 8`]);
     writeFileSync(f, "short\n");
     assert.deepEqual(loadPassword({ kind: "file", path: f }).warnings, []);
+  });
+
+  it("refuses a file that group or others may read, write or execute (as OpenSSH refuses such a key), without quoting it", () => {
+    const f = join(tmp, "pw-loose");
+    writeFileSync(f, "loosepw\n");
+    for (const mode of [0o644, 0o640, 0o604, 0o620, 0o602, 0o610, 0o601]) {
+      chmodSync(f, mode);
+      assert.throws(
+        () => loadPassword({ kind: "file", path: f }),
+        (e) => e instanceof PasswordSourceError && e.message.includes(`mode 0${mode.toString(8)}`) && /chmod 600/.test(e.message) && !e.message.includes("loosepw"),
+      );
+    }
+    for (const mode of [0o600, 0o400, 0o700]) {
+      chmodSync(f, mode);
+      assert.equal(loadPassword({ kind: "file", path: f }).password.toString(), "loosepw");
+    }
   });
 
   it("gives precise errors", () => {
     assert.throws(() => loadPassword({ kind: "file", path: join(tmp, "none") }), (e) => e instanceof PasswordSourceError && /does not exist/.test(e.message));
     const empty = join(tmp, "empty");
-    writeFileSync(empty, "\nsecret\n");
+    writeFileSync(empty, "\nsecret\n", { mode: 0o600 });
     assert.throws(() => loadPassword({ kind: "file", path: empty }), /is empty/);
     assert.throws(() => loadPassword({ kind: "file", path: tmp }), /is a directory/);
     if (process.getuid?.() !== 0) {

@@ -1,8 +1,9 @@
 /**
  * Where the VNC password comes from: the first line of a file, or an environment variable the user names
  * (e.g. VFIO_DISPLAY_VNC_PASSWORD). Never a command-line argument: those are visible to every user in
- * `ps` and /proc/PID/cmdline. VNC authentication uses at most 8 bytes; a longer password is accepted
- * with a warning, because clients silently cut it too and the user should know the rest does not count.
+ * `ps` and /proc/PID/cmdline. A file that group or others may access is refused. VNC authentication uses
+ * at most 8 bytes; a longer password is accepted with a warning, because clients silently cut it too and
+ * the user should know the rest does not count.
  */
 import { readFileSync, statSync } from "node:fs";
 import { VNC_PASSWORD_MAX_BYTES } from "./vnc-auth.ts";
@@ -28,9 +29,11 @@ export function loadPassword(source: PasswordSource, env: NodeJS.ProcessEnv = pr
     origin = `password file ${source.path}`;
     password = firstLine(readPasswordFile(source.path));
     if (password.length === 0) throw new PasswordSourceError(`${origin} is empty (its first line is the password)`);
+    // Refused, not warned about (as OpenSSH refuses such a private key): a password others could read is
+    // no secret any more, and a warning scrolls by while the server runs.
     const mode = statSync(source.path).mode & 0o777;
     if ((mode & 0o077) !== 0) {
-      warnings.push(`${origin} can be read by other users (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 it`);
+      throw new PasswordSourceError(`${origin} is open to other users (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 it`);
     }
   } else {
     if (!ENV_NAME.test(source.name)) throw new PasswordSourceError(`"${source.name}" is not a valid environment variable name`);
