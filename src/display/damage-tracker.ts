@@ -55,6 +55,9 @@ export function pixelSource(bytes: Uint8Array): PixelSource {
 
 export const DEFAULT_TILE = 64;
 
+/** From this many words a span is copied by memcpy through a view (one small allocation), below by a loop. */
+const NATIVE_COPY_MIN_WORDS = 256;
+
 /** A move shorter than this is not worth a CopyRect. */
 const MIN_MOVE_ROWS = 32;
 /** How far up a scroll is looked for (a console line is 16 or 32 rows). */
@@ -181,7 +184,7 @@ export class DamageTracker {
     this.changedRows++;
   }
 
-  /** Copy the runs of dirty tiles of one row (word loop: a view per run for set() would allocate). */
+  /** Copy the runs of dirty tiles of one row: long runs by memcpy, short ones (where a view costs more) by a loop. */
   private copyDirtySpans(s: Int32Array, sBase: number, d: Int32Array, dBase: number, dirtyBase: number): void {
     let tx = 0;
     while (tx < this.tilesX) {
@@ -192,7 +195,8 @@ export class DamageTracker {
       const x0 = tx * this.tile;
       while (tx < this.tilesX && this.dirty[dirtyBase + tx] === 1) tx++;
       const x1 = Math.min(tx * this.tile, this.width);
-      for (let i = sBase + x0, j = dBase + x0, end = sBase + x1; i < end; i++, j++) d[j] = s[i]!;
+      if (x1 - x0 >= NATIVE_COPY_MIN_WORDS) d.set(s.subarray(sBase + x0, sBase + x1), dBase + x0);
+      else for (let i = sBase + x0, j = dBase + x0, end = sBase + x1; i < end; i++, j++) d[j] = s[i]!;
     }
   }
 
