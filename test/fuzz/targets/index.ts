@@ -1,5 +1,6 @@
 /** Every fuzz target, in the order `npm run fuzz` runs them. */
 import type { FuzzTarget } from "../fuzz-target.ts";
 import { rfbClientMessages } from "./rfb-client-messages.ts";
+import { rfbSession } from "./rfb-session.ts";
 
-export const FUZZ_TARGETS: readonly FuzzTarget[] = [rfbClientMessages];
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [rfbClientMessages, rfbSession];
