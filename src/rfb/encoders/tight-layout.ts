@@ -29,17 +29,25 @@ const RGB = 0xffffff;
 /** The colour of the w×h rect at (x, y) when all its pixels have it, else −1. */
 export function solidColour(pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number): number {
   const c = pixels[y * stride + x]! & RGB;
-  for (let row = y; row < y + h; row++) {
-    for (let i = row * stride + x, end = i + w; i < end; i++) {
-      if (((pixels[i]! ^ c) & RGB) !== 0) return -1;
-    }
-  }
-  return c;
+  return areaIs(pixels, stride, x, y, w, h, c) ? c : -1;
+}
+
+/** Whether the n pixels from index i all have colour c: four per branch (twice as fast in V8). */
+function spanIs(pixels: Uint32Array, i: number, n: number, c: number): boolean {
+  const quadsEnd = i + (n & ~3);
+  const end = i + n;
+  for (; i < quadsEnd; i += 4) if ((((pixels[i]! ^ c) | (pixels[i + 1]! ^ c) | (pixels[i + 2]! ^ c) | (pixels[i + 3]! ^ c)) & RGB) !== 0) return false;
+  for (; i < end; i++) if (((pixels[i]! ^ c) & RGB) !== 0) return false;
+  return true;
+}
+
+function areaIs(pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number, c: number): boolean {
+  for (let row = y; row < y + h; row++) if (!spanIs(pixels, row * stride + x, w, c)) return false;
+  return true;
 }
 
 function rowIs(pixels: Uint32Array, stride: number, x: number, y: number, w: number, c: number): boolean {
-  for (let i = y * stride + x, end = i + w; i < end; i++) if (((pixels[i]! ^ c) & RGB) !== 0) return false;
-  return true;
+  return spanIs(pixels, y * stride + x, w, c);
 }
 
 function columnIs(pixels: Uint32Array, stride: number, x: number, y: number, h: number, c: number): boolean {
@@ -91,7 +99,10 @@ function plan(pixels: Uint32Array, stride: number, x: number, y: number, w: numb
         let sh = bestH;
         while (sy > y && rowIs(pixels, stride, sx, sy - 1, sw, c)) (sy--, sh++);
         while (sy + sh < bottom && rowIs(pixels, stride, sx, sy + sh, sw, c)) sh++;
+        // sideways four columns at a time while that holds (rows of 4 pixels read better than columns)
+        while (sx - 4 >= x && areaIs(pixels, stride, sx - 4, sy, 4, sh, c)) (sx -= 4, sw += 4);
         while (sx > x && columnIs(pixels, stride, sx - 1, sy, sh, c)) (sx--, sw++);
+        while (sx + sw + 4 <= right && areaIs(pixels, stride, sx + sw, sy, 4, sh, c)) sw += 4;
         while (sx + sw < right && columnIs(pixels, stride, sx + sw, sy, sh, c)) sw++;
         if (sw * sh < SOLID_MIN_AREA) continue;
         // above: every block there was looked at and gave nothing big enough
