@@ -2,5 +2,6 @@
 import type { FuzzTarget } from "../fuzz-target.ts";
 import { rfbClientMessages } from "./rfb-client-messages.ts";
 import { rfbSession } from "./rfb-session.ts";
+import { websocketFrames } from "./websocket-frames.ts";
 
-export const FUZZ_TARGETS: readonly FuzzTarget[] = [rfbClientMessages, rfbSession];
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [rfbClientMessages, rfbSession, websocketFrames];
