@@ -5,6 +5,7 @@
  */
 import { RfbServer, type ListenAddress } from "../rfb/server.ts";
 import type { Logger } from "../rfb/logger.ts";
+import { retireServer } from "../rfb/retire.ts";
 import { silentLogger } from "../rfb/logger.ts";
 import { ModelVgpu } from "../vmm/model-vgpu.ts";
 import { AuthLockout } from "../rfb/security/lockout.ts";
@@ -26,6 +27,8 @@ export interface ServeHostOptions {
 
 export interface ServeHost {
   devices: ServedDevice[];
+  /** the model vGPUs behind the devices, in the same order (for fault injection: reset, remove) */
+  vgpus: ModelVgpu[];
   web: WebServer | undefined;
   webAddress: ListenAddress | undefined;
   /** the token the web console requires (generated when it listens off loopback and none was given) */
@@ -57,7 +60,7 @@ export async function startServeHost(config: ServeConfig, options: ServeHostOpti
   try {
     for (const [i, d] of config.devices.entries()) {
       progress(`starting ${d.id} (${i + 1}/${config.devices.length}): ${d.driver} ${d.type}, ${d.workload}`);
-      const vgpu = await ModelVgpu.start({ id: d.id, driver: d.driver, type: d.type, workload: workloadSpec(d), consumer: { refreshHz: d.refreshHz } });
+      const vgpu = await ModelVgpu.start({ id: d.id, driver: d.driver, type: d.type, workload: workloadSpec(d), consumer: { refreshHz: d.refreshHz }, log: (m) => log.warn({ device: d.id }, m) });
       vgpus.push(vgpu);
       const tcp = listen && d.vncPort !== null ? { host: config.vnc.host, port: d.vncPort } : null;
       const rfb = new RfbServer({ console: vgpu.console, name: `${d.id} (${d.driver} ${d.type})`, tcp, security: security.types, lockout, log });
@@ -68,9 +71,13 @@ export async function startServeHost(config: ServeConfig, options: ServeHostOpti
         await rfb.close();
         throw listenError(e, `device ${d.id}'s VNC server`, tcp!);
       }
+      // a removed device's viewers get a last frame saying so and a clean close; the other devices go on
+      vgpu.onStateChange((st) => {
+        if (st.state === "removed") void retireServer(rfb, vgpu.console, `device ${d.id} removed`).catch((e: unknown) => log.error({ device: d.id }, `retiring the VNC server: ${(e as Error).message}`));
+      });
       const rates = new RateMeter(vgpu.console, () => rfb.stats.bytes);
       rates.start();
-      devices.push({ id: d.id, info: { ...vgpu.info, workload: d.workload }, console: vgpu.console, consumer: vgpu.consumer, rfb, vnc, rates });
+      devices.push({ id: d.id, info: { ...vgpu.info, workload: d.workload }, console: vgpu.console, consumer: vgpu.consumer, rfb, vnc, rates, status: () => vgpu.state });
     }
     let token: string | undefined;
     let tokenGenerated = false;
@@ -92,7 +99,7 @@ export async function startServeHost(config: ServeConfig, options: ServeHostOpti
         throw listenError(e, "the web console", config.web);
       }
     }
-    return { devices, web, webAddress, token, tokenGenerated, vncSecurity: security.describe, warnings: security.warnings, close };
+    return { devices, vgpus, web, webAddress, token, tokenGenerated, vncSecurity: security.describe, warnings: security.warnings, close };
   } catch (e) {
     await close();
     throw e;

@@ -21,6 +21,9 @@ export interface DeviceSummary {
   websocket: string;
   page: string;
   clients: number;
+  /** running | restarting | failed | removed, and why when not running */
+  state: string;
+  stateReason: string | null;
 }
 
 export interface InspectorSnapshot extends DeviceSummary {
@@ -53,6 +56,8 @@ export function summarise(d: ServedDevice): DeviceSummary {
     websocket: `/ws/${d.id}`,
     page: `/devices/${d.id}`,
     clients: d.rfb.stats.clients,
+    state: d.status().state,
+    stateReason: d.status().reason ?? null,
   };
 }
 

@@ -6,7 +6,7 @@
 import type { Console } from "../display/console.ts";
 import type { DisplayConsumer } from "../display/display-consumer.ts";
 import type { ListenAddress, RfbServer } from "../rfb/server.ts";
-import type { VgpuInfo } from "../vmm/model-vgpu.ts";
+import type { VgpuInfo, VgpuStatus } from "../vmm/model-vgpu.ts";
 import { RateMeter } from "./rate-meter.ts";
 
 export interface ServedDevice {
@@ -18,6 +18,8 @@ export interface ServedDevice {
   /** where the device's own VNC TCP listener is, if it has one */
   readonly vnc: ListenAddress | undefined;
   readonly rates: RateMeter;
+  /** the vGPU's health: running, restarting (a guest reboot), failed (the guest died too often), removed */
+  readonly status: () => Readonly<VgpuStatus>;
 }
 
 /** Device ids go into URLs and metric labels: keep them to a safe alphabet. */

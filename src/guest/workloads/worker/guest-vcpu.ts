@@ -56,7 +56,9 @@ export class GuestVcpu {
   private lastClipboard: ClipboardOut | undefined;
   private failure: Error | undefined;
   private exited = false;
+  private terminating = false;
   private readonly exitPromise: Promise<void>;
+  private readonly deathListeners: Array<(error: Error) => void> = [];
 
   private constructor(
     private readonly worker: Worker,
@@ -165,8 +167,28 @@ export class GuestVcpu {
     this.post({ type: "clipboard", text });
   }
 
+  /**
+   * Be told once if the guest dies on its own: its worker exits or reports an error without terminate()
+   * having been asked for (a crashed vCPU thread, a guest driver or workload that threw).
+   */
+  onDeath(listener: (error: Error) => void): void {
+    this.deathListeners.push(listener);
+  }
+
+  /** The error the guest died of, if it did. */
+  get deathError(): Error | undefined {
+    return this.terminating ? undefined : this.failure;
+  }
+
+  /** Fault injection: stop the worker thread abruptly, as if the vCPU thread crashed (reported through onDeath). */
+  kill(): Promise<void> {
+    void this.worker.terminate();
+    return this.exitPromise;
+  }
+
   /** Stop the guest and release what the main thread held for it. The DeviceFile stays open. */
   async terminate(): Promise<void> {
+    this.terminating = true;
     if (!this.exited) {
       this.post({ type: "exit" });
       const timer = setTimeout(() => void this.worker.terminate(), 2000);
@@ -207,9 +229,11 @@ export class GuestVcpu {
   }
 
   private fail(e: Error): void {
+    const first = this.failure === undefined;
     this.failure ??= e;
     for (const w of this.ranWaiters.splice(0)) w.reject(e);
     for (const w of this.pauseWaiters.splice(0)) w.reject(e);
+    if (first && !this.terminating) for (const l of this.deathListeners.splice(0)) l(e);
   }
 
   private onExit(code: number): void {
