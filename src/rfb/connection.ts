@@ -551,10 +551,11 @@ export class RfbConnection {
     }
     let bytes = 0;
     for (const c of chunks) bytes += c.length;
-    // small pieces go out as one write; a big shared buffer is written as it is, not copied per client
+    // small pieces go out as one write; a big shared buffer is written as it is, not copied per client (the
+    // transport gathers one tick's writes into one writev)
     const last = chunks[chunks.length - 1]!;
-    if (chunks.length > 2 && last.length > 65536) {
-      this.transport.write(Buffer.concat(chunks.slice(0, -1)));
+    if (chunks.length > 1 && last.length >= SEPARATE_WRITE_BYTES) {
+      this.transport.write(chunks.length === 2 ? chunks[0]! : Buffer.concat(chunks.slice(0, -1)));
       this.transport.write(last);
     } else {
       this.transport.write(chunks.length === 1 ? last : Buffer.concat(chunks));
@@ -583,6 +584,9 @@ export class RfbConnection {
     out.push(head, ZLIB_STREAM_HEADER, b.subarray(16));
   }
 }
+
+/** From this size the shared body of an update is written on its own instead of being copied behind its header. */
+const SEPARATE_WRITE_BYTES = 4096;
 
 /** A compact text key of a rect list (cache keys live for one frame only). */
 function rectsKey(rects: readonly Rect[]): string {

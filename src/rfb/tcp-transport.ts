@@ -22,6 +22,7 @@ export class TcpTransport implements RfbTransport {
   private readonly closeListeners: Array<() => void> = [];
   private isClosed = false;
   private tls = false;
+  private corked = false;
   /** the last socket error, if the connection ended with one */
   lastError: Error | undefined;
 
@@ -49,6 +50,16 @@ export class TcpTransport implements RfbTransport {
 
   write(data: Uint8Array): void {
     if (this.isClosed) return;
+    // the writes of one tick (an update's header and its shared body) leave in one writev system call
+    if (!this.corked) {
+      this.corked = true;
+      const socket = this.socket;
+      socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        socket.uncork();
+      });
+    }
     this.socket.write(data);
   }
 
