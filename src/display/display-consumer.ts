@@ -11,7 +11,6 @@ import {
   DrmFormat,
   DrmPlaneType,
   Errno,
-  GFX_HOTSPOT_UNKNOWN,
   GfxPlaneInfoView,
   MAP_SHARED,
   PROT_READ,
@@ -461,7 +460,8 @@ export class DisplayConsumer {
     let changed = false;
     if (c.id !== this.cursorId) {
       const entry = this.cache.get(c.id);
-      if (typeof entry === "number" || !isMapping(entry.mapping) || c.drmFormat !== DrmFormat.ARGB8888) return false;
+      // 512: QEMU's cursor_alloc bound; a larger "cursor" would only be an allocation the driver chose for us
+      if (typeof entry === "number" || !isMapping(entry.mapping) || c.drmFormat !== DrmFormat.ARGB8888 || c.width > 512 || c.height > 512) return false;
       this.cursorId = c.id;
       this.console.publishCursor(this.readCursor(entry, c));
       changed = true;
@@ -485,7 +485,7 @@ export class DisplayConsumer {
     }
     entry.file.sync(DmaBufSyncFlags.END | DmaBufSyncFlags.READ);
     // A hotspot counts only if both coordinates are known (QEMU's rule); unknown → 0,0.
-    const known = c.xHot !== GFX_HOTSPOT_UNKNOWN && c.yHot !== GFX_HOTSPOT_UNKNOWN;
+    const known = c.xHot < width && c.yHot < height; // GFX_HOTSPOT_UNKNOWN is never inside
     return { width, height, pixels, hotX: known ? c.xHot : 0, hotY: known ? c.yHot : 0 };
   }
 
