@@ -26,6 +26,8 @@ export function unsupportedReason(layout: PlaneLayout): string | undefined {
   if (!rowDecoder(layout.drmFormat)) return `format 0x${layout.drmFormat.toString(16)} is not supported`;
   const bpp = bytesPerPixel(layout.drmFormat);
   if (layout.width < 1 || layout.height < 1) return "empty plane";
+  // the driver's word is all there is: refuse before allocating a surface for it (the Console's own bound)
+  if (layout.width > 16384 || layout.height > 16384) return `plane ${layout.width}x${layout.height} is larger than 16384x16384`;
   if (layout.stride < layout.width * bpp) return `stride ${layout.stride} is smaller than ${layout.width} pixels`;
   if (tiling !== "linear") {
     try {
