@@ -7,7 +7,7 @@ import { nextUuid } from "./ioctl-args.ts";
 
 export const MiB = 1024 * 1024;
 
-export function gvtDevice(options: { ramMiB?: number; type?: string } = {}): { dev: DeviceFile; guestDev: DeviceFile; ram: GuestRam } {
+export function gvtDevice(options: { ramMiB?: number; type?: string } = {}): { dev: DeviceFile; guestDev: DeviceFile; ram: GuestRam; kernel: HostKernel; uuid: string } {
   const ram = new GuestRam((options.ramMiB ?? 96) * MiB);
   const kernel = new HostKernel().registerParent(createGvtParent({ guestRam: ram }));
   const uuid = nextUuid();
@@ -16,5 +16,5 @@ export function gvtDevice(options: { ramMiB?: number; type?: string } = {}): { d
   const dev = kernel.openDevice(uuid);
   const guestDev = kernel.openDevice(uuid);
   if (typeof dev === "number" || typeof guestDev === "number") throw new Error("open failed");
-  return { dev, guestDev, ram };
+  return { dev, guestDev, ram, kernel, uuid };
 }

@@ -20,9 +20,20 @@ export interface BochsDmabufEntry {
   unlinked: boolean;
 }
 
+/**
+ * How many entries the model keeps without quirks. The real driver keeps one per distinct mode until the
+ * device closes, so a guest that cycles modes (offsets, sizes) while the host polls grows the host's
+ * memory and every lookup without end; here the oldest entries beyond this go the way close_device sends
+ * them (a live dma-buf stays valid; a GET of the forgotten id is -ENOENT and the next QUERY gives a new one).
+ */
+export const BOCHS_DMABUF_LIST_MAX = 64;
+
 export class BochsDmabufList {
   private entries: BochsDmabufEntry[] = [];
   private nextId = 1;
+
+  /** `maxEntries`: Infinity reproduces the real driver's unbounded list */
+  constructor(private readonly maxEntries = BOCHS_DMABUF_LIST_MAX) {}
 
   get length(): number {
     return this.entries.length;
@@ -42,6 +53,10 @@ export class BochsDmabufList {
     const entry: BochsDmabufEntry = { id: this.nextId++, mode: { ...mode }, vram, buf: undefined, unlinked: false };
     // mbochs uses list_add (at the head): the newest entry is found first.
     this.entries.unshift(entry);
+    while (this.entries.length > this.maxEntries) {
+      const oldest = this.entries.pop()!;
+      if (oldest.buf) oldest.unlinked = true;
+    }
     return entry;
   }
 

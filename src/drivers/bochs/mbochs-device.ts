@@ -61,7 +61,7 @@ import {
   PCI_SUBVENDOR_ID_REDHAT_QUMRANET,
   PciConfigSpace,
 } from "../common/pci-config.ts";
-import { BochsDmabufList } from "./dmabuf-list.ts";
+import { BOCHS_DMABUF_LIST_MAX, BochsDmabufList } from "./dmabuf-list.ts";
 import { BochsEdid } from "./edid-state.ts";
 import type { BochsTypeSpec } from "./types.ts";
 import { MmioLayout, VBE_DISPI_ID5, VBE_DISPI_INDEX_COUNT, VbeIndex, decodeFramebuffer, emptyMode } from "./vbe.ts";
@@ -100,6 +100,8 @@ export interface MbochsOptions {
 
 /** The device-specific IRQ index of the plane-change notification (the first after the PCI ones). */
 export const PLANE_NOTIFY_IRQ_INDEX = VFIO_PCI_NUM_IRQS;
+/** GET_INFO with the plane-notify capability: the struct, then the capability. */
+const PLANE_NOTIFY_INFO_SIZE = DEVICE_INFO_CAPS_START + PLANE_NOTIFY_CAP_SIZE;
 
 export class MbochsDevice implements VfioDeviceOps {
   readonly memsize: number;
@@ -108,7 +110,7 @@ export class MbochsDevice implements VfioDeviceOps {
   readonly edid: BochsEdid;
   readonly config: PciConfigSpace;
   readonly vram: Vram;
-  readonly dmabufs = new BochsDmabufList();
+  readonly dmabufs: BochsDmabufList;
   /** scratch for one QUERY_GFX_PLANE: the kernel's on-stack struct, so a query allocates nothing */
   private readonly plane = new GfxPlaneInfoView();
   private readonly mode = emptyMode();
@@ -123,6 +125,7 @@ export class MbochsDevice implements VfioDeviceOps {
   ) {
     this.memsize = type.mbytes * 1024 * 1024;
     this.quirks = options.quirks ?? false;
+    this.dmabufs = new BochsDmabufList(this.quirks ? Infinity : BOCHS_DMABUF_LIST_MAX);
     this.planeNotify = options.planeNotify ?? false;
     this.vram = new Vram(this.memsize);
     this.edid = new BochsEdid(type.maxX, type.maxY);
@@ -191,6 +194,9 @@ export class MbochsDevice implements VfioDeviceOps {
     const b = userBytes(arg, DEVICE_INFO_MINSZ);
     if (typeof b === "number") return b;
     if (getU32(b, 0) < DEVICE_INFO_MINSZ) return -Errno.EINVAL;
+    // The capability is copied out only when argsz has room for it: a buffer shorter than argsz claims
+    // faults then, and a failed call must leave the caller's bytes as they were (found by fuzzing).
+    if (this.planeNotify && getU32(b, 0) >= PLANE_NOTIFY_INFO_SIZE && b.length < PLANE_NOTIFY_INFO_SIZE) return -Errno.EFAULT;
     // No RESET flag, although VFIO_DEVICE_RESET works: as the real driver reports it.
     setU32(b, 4, VfioDeviceFlags.PCI);
     setU32(b, 8, MBOCHS_NUM_REGIONS);
@@ -202,7 +208,7 @@ export class MbochsDevice implements VfioDeviceOps {
   /** The extension's device-info capability, by the capability-chain protocol. */
   private describePlaneNotify(b: Uint8Array): number {
     const argsz = getU32(b, 0);
-    const needed = DEVICE_INFO_CAPS_START + PLANE_NOTIFY_CAP_SIZE;
+    const needed = PLANE_NOTIFY_INFO_SIZE;
     setU32(b, 4, VfioDeviceFlags.PCI | VfioDeviceFlags.CAPS);
     setU32(b, 12, VFIO_PCI_NUM_IRQS + 1);
     if (argsz < needed) {
@@ -210,7 +216,6 @@ export class MbochsDevice implements VfioDeviceOps {
       if (argsz >= DEVICE_INFO_SIZE && b.length >= DEVICE_INFO_SIZE) setU32(b, 16, 0);
       return 0;
     }
-    if (b.length < needed) return -Errno.EFAULT;
     setU32(b, 16, DEVICE_INFO_CAPS_START);
     b.fill(0, DEVICE_INFO_SIZE, needed);
     setU16(b, DEVICE_INFO_CAPS_START + PlaneNotifyCapOffset.id, VFIO_DEVICE_INFO_CAP_PLANE_NOTIFY);
