@@ -7,9 +7,25 @@ import { benchQueryGfxPlane } from "./query-gfx-plane.bench.ts";
 import { benchLosslessEncoders } from "./rfb-encoders.bench.ts";
 import { benchTight } from "./rfb-tight.bench.ts";
 import { benchServerMatrix } from "./rfb-server.bench.ts";
+import { benchServerComparison } from "./server-comparison.bench.ts";
+import { comparisonMarkdown, writeComparison } from "./comparison-report.ts";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const quick = process.argv.includes("--quick");
 const json = process.argv.includes("--json");
+// --comparison-only: just the side-by-side with libvncserver and Xvnc; --out DIR: where its results go
+// (default bench/results, or a temporary folder for --quick so a smoke run leaves the work tree alone)
+const comparisonOnly = process.argv.includes("--comparison-only");
+const outIndex = process.argv.indexOf("--out");
+const outDir = outIndex > 0 ? process.argv[outIndex + 1]! : quick ? join(tmpdir(), "vfio-display-bench-quick") : new URL("./results", import.meta.url).pathname;
+if (comparisonOnly) {
+  const comparison = await benchServerComparison(quick, (l) => process.stderr.write(`${l}\n`));
+  const written = writeComparison(comparison, outDir);
+  if (json) console.log(JSON.stringify({ quick, node: process.version, comparison, written }, null, 2));
+  else console.log(`${comparisonMarkdown(comparison, new Date().toISOString().slice(0, 10), [])}\nwritten: ${written.join(", ")}`);
+  process.exit(0);
+}
 
 const query = await benchQueryGfxPlane(quick ? 50_000 : 5_000_000);
 const sizes: [number, number][] = quick ? [[320, 240]] : [[1920, 1080], [3840, 2160]];
@@ -21,8 +37,10 @@ const alloc = await Promise.all(sizes.map(([w, h]) => benchConsumerAllocation(w,
 const tight = await benchTight(quick);
 const lossless = await benchLosslessEncoders(quick);
 const server = await benchServerMatrix(quick);
+const comparison = await benchServerComparison(quick, (l) => process.stderr.write(`${l}\n`));
+const written = writeComparison(comparison, outDir);
 if (json) {
-  console.log(JSON.stringify({ quick, node: process.version, results: [query], damage, scenes, consumerAllocation: alloc, tight, lossless, server }, null, 2));
+  console.log(JSON.stringify({ quick, node: process.version, results: [query], damage, scenes, consumerAllocation: alloc, tight, lossless, server, comparison, written }, null, 2));
 } else {
   const a = query.alloc;
   console.log(`vfio-display bench${quick ? " (quick)" : ""} — node ${process.version}`);
@@ -66,4 +84,7 @@ if (json) {
         `${Math.round(r.bytesPerFrame).toLocaleString("en")} | ${r.latencyP50Ms.toFixed(1)} / ${r.latencyP95Ms.toFixed(1)} |`,
     );
   }
+  console.log("");
+  console.log(comparisonMarkdown(comparison, new Date().toISOString().slice(0, 10), []));
+  console.log(`written: ${written.join(", ")}`);
 }

@@ -1,0 +1,150 @@
+/**
+ * The one benchmark viewer for every server in the comparison (ours, libvncserver, Xvnc): our strict RFB
+ * client in a process of its own. It uses ContinuousUpdates when the server announces them (ours, Xvnc),
+ * else keeps one incremental request outstanding, re-sent as soon as each update arrives (libvncserver).
+ *
+ *   node --import tsx bench/comparison-client.ts <port> <encodings, comma-separated> <lossy 0|1> <frames file> <width> <height> <frames>
+ * stdout "connected <cu|requests>" once the first whole screen is in;
+ * stdin  "expect <i>" -> "armed <i>": frame i is about to be put; when the decoded screen shows it,
+ *        "got <i> <CLOCK_MONOTONIC ns> <bytes received so far> <updates so far>"
+ *        "stop" -> exits.
+ * "Shows it": every 16×16 block that differs from the previous frame now matches it — exactly for lossless
+ * encodings; for JPEG, the block's mean brightness is nearer this frame's than the previous frame's (blocks
+ * whose mean hardly changes are not judged, as JPEG may legitimately blur them). A frame equal to the
+ * previous one has nothing to deliver and is answered at once ("unchanged"); a lossy frame whose changed
+ * blocks are all too faint to judge is taken as shown by the first update after it.
+ */
+import { openSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { RfbClient, type UpdateStats } from "../src/rfb/client/rfb-client.ts";
+import { PseudoEncoding } from "../src/rfb/encodings.ts";
+import { SERVER_PIXEL_FORMAT } from "../src/rfb/pixel-format.ts";
+import { readFrame, type FrameFile } from "./frame-recording.ts";
+
+const BLOCK = 16;
+/** a lossy block is judged only when its mean (R+G+B) moves by at least this much between frames */
+const MIN_LOSSY_CHANGE = 24;
+
+const [portArg, encArg, lossyArg, path, w, h, n] = process.argv.slice(2);
+const lossy = lossyArg === "1";
+const file: FrameFile = { path: path!, scene: "desktop", width: Number(w), height: Number(h), frames: Number(n) };
+const fd = openSync(file.path, "r");
+const encodings = [...encArg!.split(",").map(Number), PseudoEncoding.ContinuousUpdates, PseudoEncoding.Fence];
+const client = await RfbClient.connect({ host: "127.0.0.1", port: Number(portArg) }, { pixelFormat: SERVER_PIXEL_FORMAT, encodings, timeoutMs: 20_000 });
+const { width, height } = file;
+if (client.framebuffer.width !== width || client.framebuffer.height !== height) {
+  throw new Error(`server screen ${client.framebuffer.width}x${client.framebuffer.height}, frames ${width}x${height}`);
+}
+const blocksX = Math.ceil(width / BLOCK);
+const blocksY = Math.ceil(height / BLOCK);
+let expected = new Uint32Array(width * height);
+let previous = new Uint32Array(width * height);
+/** blocks of the expected frame not yet seen, and (lossy) the target and previous mean of each */
+const pending = new Int32Array(blocksX * blocksY);
+const targetMean = new Float64Array(blocksX * blocksY);
+const previousMean = new Float64Array(blocksX * blocksY);
+let pendingCount = 0;
+let expecting = -1;
+/** the armed frame equals what is on screen: nothing to deliver */
+let unchanged = false;
+let bytes = 0;
+let updates = 0;
+
+function blockMean(px: Uint32Array, b: number): number {
+  const x0 = (b % blocksX) * BLOCK;
+  const y0 = Math.floor(b / blocksX) * BLOCK;
+  const x1 = Math.min(width, x0 + BLOCK);
+  const y1 = Math.min(height, y0 + BLOCK);
+  let sum = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let i = y * width + x0, end = y * width + x1; i < end; i++) {
+      const v = px[i]!;
+      sum += ((v >>> 16) & 0xff) + ((v >>> 8) & 0xff) + (v & 0xff);
+    }
+  }
+  return sum / ((x1 - x0) * (y1 - y0));
+}
+
+function blockEqual(a: Uint32Array, b: Uint32Array, block: number): boolean {
+  const x0 = (block % blocksX) * BLOCK;
+  const y0 = Math.floor(block / blocksX) * BLOCK;
+  const x1 = Math.min(width, x0 + BLOCK);
+  const y1 = Math.min(height, y0 + BLOCK);
+  for (let y = y0; y < y1; y++) for (let i = y * width + x0, end = y * width + x1; i < end; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Arm for frame i: the blocks that differ from frame i-1 (all blocks for the first frame). */
+function arm(i: number, first: boolean): void {
+  [previous, expected] = [expected, previous];
+  // the first frame is judged against what the screen shows now
+  if (first) previous.set(client.framebuffer.pixels);
+  readFrame(fd, file, i, expected);
+  pendingCount = 0;
+  let changed = 0;
+  for (let b = 0; b < blocksX * blocksY; b++) {
+    if (blockEqual(expected, previous, b)) continue;
+    changed++;
+    if (lossy) {
+      targetMean[b] = blockMean(expected, b);
+      previousMean[b] = blockMean(previous, b);
+      if (Math.abs(targetMean[b]! - previousMean[b]!) < MIN_LOSSY_CHANGE) continue;
+    }
+    pending[pendingCount++] = b;
+  }
+  expecting = i;
+  unchanged = changed === 0;
+}
+
+/** Drop the pending blocks the screen now shows; true when none is left. */
+function settled(): boolean {
+  const fb = client.framebuffer.pixels;
+  let keep = 0;
+  for (let k = 0; k < pendingCount; k++) {
+    const b = pending[k]!;
+    const shown = lossy ? Math.abs(blockMean(fb, b) - targetMean[b]!) < Math.abs(blockMean(fb, b) - previousMean[b]!) : blockEqual(fb, expected, b);
+    if (!shown) pending[keep++] = b;
+  }
+  pendingCount = keep;
+  return keep === 0;
+}
+
+/** `at`: when the update was decoded, before the check (which is the viewer's cost, not the server's) */
+function report(at: bigint): void {
+  if (expecting < 0 || !settled()) return;
+  console.log(`got ${expecting} ${at} ${bytes} ${updates}${unchanged ? " unchanged" : ""}`);
+  expecting = -1;
+}
+
+let continuous = false;
+client.on("update", (u: UpdateStats) => {
+  const at = process.hrtime.bigint();
+  bytes += u.bytes;
+  updates++;
+  if (!continuous) void client.requestUpdate({ incremental: true }).catch(() => {});
+  report(at);
+});
+client.on("close", (e: Error) => {
+  console.error(`comparison client: ${e.message}`);
+  process.exit(3);
+});
+
+await client.requestUpdate({ incremental: false });
+if (client.continuousUpdatesSupported) {
+  continuous = true;
+  client.enableContinuousUpdates(true);
+} // else the update handler has already sent the next incremental request
+console.log(`connected ${continuous ? "cu" : "requests"}`);
+
+for await (const line of createInterface({ input: process.stdin })) {
+  const m = /^expect (\d+)$/.exec(line);
+  if (!m) break;
+  const i = Number(m[1]);
+  arm(i, i === 0);
+  console.log(`armed ${i}`);
+  // nothing to deliver (the frame equals what is on screen): answered now. A lossy frame whose changes are
+  // all too faint to judge is settled by the first update after it is put.
+  if (unchanged) report(process.hrtime.bigint());
+}
+client.close();
+process.exit(0);

@@ -1,0 +1,114 @@
+/*
+ * Physical baselines over the recorded frames, single-threaded C: what touching the bytes costs at least.
+ *   baselines <frames file> <width> <height> <count>
+ * Prints one JSON object, mean ms per frame over frames 1..count-1 (frame 0 only primes "previous"):
+ *   memcmp      a whole frame against an identical copy (every byte read twice: a full damage scan)
+ *   blockDamage QEMU's way against the previous frame: memcmp per 16-pixel block, memcpy of changed blocks
+ *   memcpy      a whole frame
+ *   zlib1/zlib6 compress2() of the whole frame at level 1 / 6 (and the bytes out)
+ *   jpeg        libjpeg-turbo quality 80, 4:2:0, of the whole frame (and the bytes out)
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h> /* before jpeglib.h, which uses FILE */
+#include <jpeglib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static void read_frame(int fd, uint8_t *dst, size_t bytes, long i) {
+  for (size_t done = 0; done < bytes;) {
+    ssize_t n = pread(fd, dst + done, bytes - done, (off_t)i * (off_t)bytes + (off_t)done);
+    if (n <= 0) { fprintf(stderr, "baselines: short read of frame %ld\n", i); exit(3); }
+    done += (size_t)n;
+  }
+}
+
+static unsigned long jpeg_q80(const uint8_t *xrgb, int w, int h, unsigned char **out, unsigned long *size) {
+  struct jpeg_compress_struct c;
+  struct jpeg_error_mgr err;
+  c.err = jpeg_std_error(&err);
+  jpeg_create_compress(&c);
+  jpeg_mem_dest(&c, out, size);
+  c.image_width = (JDIMENSION)w;
+  c.image_height = (JDIMENSION)h;
+  c.input_components = 4;
+  c.in_color_space = JCS_EXT_BGRX; /* 0x00RRGGBB little-endian words */
+  jpeg_set_defaults(&c);
+  jpeg_set_quality(&c, 80, TRUE);
+  c.dct_method = JDCT_FASTEST;
+  jpeg_start_compress(&c, TRUE);
+  while (c.next_scanline < c.image_height) {
+    JSAMPROW row = (JSAMPROW)(xrgb + (size_t)c.next_scanline * w * 4);
+    jpeg_write_scanlines(&c, &row, 1);
+  }
+  jpeg_finish_compress(&c);
+  jpeg_destroy_compress(&c);
+  return *size;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 5) { fprintf(stderr, "usage: %s <frames> <width> <height> <count>\n", argv[0]); return 2; }
+  const int w = atoi(argv[2]), h = atoi(argv[3]);
+  const long count = atol(argv[4]);
+  const int fd = open(argv[1], O_RDONLY);
+  if (fd < 0 || w <= 0 || h <= 0 || count < 2) { perror(argv[1]); return 2; }
+  const size_t bytes = (size_t)w * h * 4;
+  uint8_t *cur = malloc(bytes), *twin = malloc(bytes), *prev = malloc(bytes), *dst = malloc(bytes);
+  uLongf zcap = compressBound(bytes);
+  uint8_t *z = malloc(zcap);
+  double t_cmp = 0, t_block = 0, t_cpy = 0, t_z1 = 0, t_z6 = 0, t_jpeg = 0, b_z1 = 0, b_z6 = 0, b_jpeg = 0;
+  volatile int sink = 0;
+  read_frame(fd, prev, bytes, 0);
+  for (long i = 1; i < count; i++) {
+    read_frame(fd, cur, bytes, i);
+    memcpy(twin, cur, bytes);
+    double t = now_ms();
+    sink += memcmp(cur, twin, bytes);
+    t_cmp += now_ms() - t;
+
+    t = now_ms();
+    for (size_t off = 0; off < bytes; off += 64) {
+      const size_t len = bytes - off < 64 ? bytes - off : 64; /* rows are whole blocks at our sizes */
+      if (memcmp(cur + off, prev + off, len) != 0) memcpy(prev + off, cur + off, len);
+    }
+    t_block += now_ms() - t;
+
+    t = now_ms();
+    memcpy(dst, cur, bytes);
+    t_cpy += now_ms() - t;
+
+    uLongf zn = zcap;
+    t = now_ms();
+    compress2(z, &zn, cur, bytes, 1);
+    t_z1 += now_ms() - t;
+    b_z1 += (double)zn;
+    zn = zcap;
+    t = now_ms();
+    compress2(z, &zn, cur, bytes, 6);
+    t_z6 += now_ms() - t;
+    b_z6 += (double)zn;
+
+    unsigned char *jpg = NULL;
+    unsigned long jn = 0;
+    t = now_ms();
+    jpeg_q80(cur, w, h, &jpg, &jn);
+    t_jpeg += now_ms() - t;
+    b_jpeg += (double)jn;
+    free(jpg);
+  }
+  const double n = (double)(count - 1);
+  printf("{\"frames\":%ld,\"memcmpMs\":%.4f,\"blockDamageMs\":%.4f,\"memcpyMs\":%.4f,\"zlib1Ms\":%.3f,\"zlib1Bytes\":%.0f,"
+         "\"zlib6Ms\":%.3f,\"zlib6Bytes\":%.0f,\"jpegMs\":%.3f,\"jpegBytes\":%.0f,\"sink\":%d}\n",
+         count - 1, t_cmp / n, t_block / n, t_cpy / n, t_z1 / n, b_z1 / n, t_z6 / n, b_z6 / n, t_jpeg / n, b_jpeg / n, sink);
+  return 0;
+}

@@ -1,0 +1,303 @@
+/**
+ * Our VNC server side by side with libvncserver and TigerVNC's Xvnc on identical work, in one run: the same
+ * recorded frames (bench/frame-recording.ts) at the same pace, the same viewer (bench/comparison-client.ts),
+ * the same encodings. Per server × scene × size × encoding: frames delivered per second, server CPU ms per
+ * frame (from /proc, the guest's share taken out), bytes per frame, p50/p99 latency from frame ready to
+ * fully received, RSS. Plus physical baselines over the same frames (C memcmp/memcpy, zlib 1 and 6,
+ * libjpeg-turbo q80) and our damage detection on them.
+ *
+ * Pacing: frame i is put at its 60 Hz slot, but not before frame i-1 was fully received (or given up on),
+ * so a server that keeps up delivers 60 fps and one that does not shows its own rate.
+ */
+import { existsSync, openSync, closeSync } from "node:fs";
+import { createServer } from "node:net";
+import { DamageTracker, pixelSource } from "../src/display/damage-tracker.ts";
+import { recordedFrames, readFrame, type FrameFile, type RecordedScene } from "./frame-recording.ts";
+import { LineChild } from "./line-child.ts";
+import { peerTools, type PeerTools } from "./peers/peer-tools.ts";
+import { processCpuMs, processRssBytes } from "./proc-stats.ts";
+import { ENCODING_SETTINGS } from "./rfb-server.bench.ts";
+
+export const SERVERS = ["ours", "libvncserver", "xvnc"] as const;
+export type ServerKind = (typeof SERVERS)[number];
+export const COMPARED_ENCODINGS = ["raw", "hextile", "zrle", "tight", "tight-jpeg-q80"] as const;
+
+export interface ComparisonRow {
+  server: ServerKind;
+  scene: RecordedScene;
+  width: number;
+  height: number;
+  encoding: string;
+  /** how the viewer got updates: continuous updates or one incremental request at a time */
+  updates: "cu" | "requests";
+  frames: number;
+  delivered: number;
+  fps: number;
+  serverCpuMsPerFrame: number;
+  bytesPerFrame: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  rssBytes: number;
+}
+
+export interface Baseline {
+  scene: RecordedScene;
+  width: number;
+  height: number;
+  frames: number;
+  memcmpMs: number;
+  blockDamageMs: number;
+  memcpyMs: number;
+  zlib1Ms: number;
+  zlib1Bytes: number;
+  zlib6Ms: number;
+  zlib6Bytes: number;
+  jpegMs: number;
+  jpegBytes: number;
+  /** our DamageTracker fed the same frames as the consumer feeds it, ms per frame */
+  oursDamageMs: number;
+}
+
+export interface ComparisonReport {
+  quick: boolean;
+  rows: ComparisonRow[];
+  baselines: Baseline[];
+  /** the peers' versions, from their Debian packages */
+  versions: Record<string, string>;
+}
+
+const HERE = new URL(".", import.meta.url).pathname;
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? 0;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function portOpen(port: number, timeoutMs: number): Promise<void> {
+  const { connect } = await import("node:net");
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, "127.0.0.1");
+      s.once("connect", () => (s.destroy(), resolve(true)));
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (performance.now() > deadline) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface RunningServer {
+  /** the process whose CPU and memory are the server's */
+  pid: number;
+  port: number;
+  /** takes "put <i>", answers "ready <i> <ns> <guest ns>" */
+  feeder: LineChild;
+  stop(): Promise<void>;
+}
+
+async function startServer(kind: ServerKind, file: FrameFile, tools: PeerTools): Promise<RunningServer> {
+  const size = [String(file.width), String(file.height)];
+  if (kind === "ours") {
+    const feeder = new LineChild("our server", process.execPath, ["--import", "tsx", `${HERE}ours-feeder.ts`, file.path, file.scene, ...size, String(file.frames)]);
+    const [, port] = await feeder.expect("listening", 30_000);
+    return { pid: feeder.pid, port: Number(port), feeder, stop: () => feeder.stop() };
+  }
+  const port = await freePort();
+  if (kind === "libvncserver") {
+    const feeder = new LineChild("libvncserver feeder", tools.libvncserverFeeder, [file.path, ...size, String(port)]);
+    await feeder.expect("listening", 10_000);
+    return { pid: feeder.pid, port, feeder, stop: () => feeder.stop() };
+  }
+  let display = 40;
+  while (existsSync(`/tmp/.X11-unix/X${display}`) || existsSync(`/tmp/.X${display}-lock`)) display++;
+  const xvnc = new LineChild("Xvnc", tools.xvnc, [
+    `:${display}`,
+    ...["-geometry", `${file.width}x${file.height}`, "-depth", "24", "-rfbport", String(port), "-SecurityTypes", "None"],
+    ...["-localhost", "-nolisten", "tcp", "-ac", "-AlwaysShared"],
+  ]);
+  await portOpen(port, 15_000);
+  const feeder = new LineChild("XShm feeder", tools.xshmFeeder, [`:${display}`, file.path, ...size]);
+  await feeder.expect("listening", 10_000);
+  return {
+    pid: xvnc.pid,
+    port,
+    feeder,
+    stop: async () => {
+      await feeder.stop();
+      await xvnc.stop();
+    },
+  };
+}
+
+/** One server × recording × encoding. */
+export async function compareOne(kind: ServerKind, file: FrameFile, encoding: string, tools: PeerTools): Promise<ComparisonRow> {
+  const server = await startServer(kind, file, tools);
+  const lossy = encoding.includes("jpeg") ? "1" : "0";
+  const client = new LineChild("comparison client", process.execPath, [
+    ...["--import", "tsx", `${HERE}comparison-client.ts`, String(server.port), ENCODING_SETTINGS[encoding]!.join(","), lossy],
+    ...[file.path, String(file.width), String(file.height), String(file.frames)],
+  ]);
+  try {
+    const [, updates] = await client.expect("connected", 30_000);
+    const frameTimeoutMs = file.width * file.height > 2_500_000 ? 10_000 : 5_000;
+    // frame 0 warms up (first whole screen, caches, JIT) and is not measured
+    const show = async (i: number, timeoutMs: number) => {
+      client.send(`expect ${i}`);
+      await client.expect("armed", 30_000);
+      server.feeder.send(`put ${i}`);
+      const [, , readyNs, guestNs] = await server.feeder.expect("ready", 30_000);
+      const got = await client.next("got", timeoutMs);
+      return { readyNs: BigInt(readyNs!), guestNs: Number(guestNs), got };
+    };
+    const warm = await show(0, 30_000);
+    if (!warm.got) throw new Error(`${kind}: the first frame never arrived`);
+    let bytes0 = Number(warm.got[3]);
+    let bytes = bytes0;
+    const guest0 = warm.guestNs;
+    let guest = guest0;
+    const cpu0 = processCpuMs(server.pid);
+    const latencies: number[] = [];
+    let delivered = 0;
+    const wall0 = performance.now();
+    for (let i = 1; i < file.frames; i++) {
+      const slot = wall0 + ((i - 1) * 1000) / 60;
+      while (performance.now() < slot) await new Promise((r) => setTimeout(r, Math.max(0, slot - performance.now() - 1)));
+      const f = await show(i, frameTimeoutMs);
+      guest = f.guestNs;
+      if (!f.got) continue;
+      delivered++;
+      // a frame equal to the one shown has nothing to deliver: no latency to measure
+      if (f.got[5] !== "unchanged") latencies.push(Number(BigInt(f.got[2]!) - f.readyNs) / 1e6);
+      bytes = Number(f.got[3]);
+    }
+    const wall = performance.now() - wall0;
+    const frames = file.frames - 1;
+    const cpu = processCpuMs(server.pid) - cpu0 - (guest - guest0) / 1e6;
+    const rssBytes = processRssBytes(server.pid);
+    return {
+      server: kind,
+      scene: file.scene,
+      width: file.width,
+      height: file.height,
+      encoding,
+      updates: updates === "cu" ? "cu" : "requests",
+      frames,
+      delivered,
+      // the last frame owns its whole 60 Hz slot: a server that keeps up reports 60, not more
+      fps: (delivered * 1000) / Math.max(wall, (frames * 1000) / 60),
+      serverCpuMsPerFrame: Math.max(0, cpu) / frames,
+      bytesPerFrame: (bytes - bytes0) / frames,
+      latencyP50Ms: percentile(latencies, 0.5),
+      latencyP99Ms: percentile(latencies, 0.99),
+      rssBytes,
+    };
+  } finally {
+    await client.stop();
+    await server.stop();
+  }
+}
+
+/**
+ * Our DamageTracker over a recording as the consumer feeds it (one whole-frame compare, then rows): two
+ * passes over the frames, the second timed (the first warms the JIT; frame 0 of the second pass is compared
+ * with the last frame).
+ */
+function ourDamageMs(file: FrameFile, count: number): number {
+  const { width, height } = file;
+  const frame = new Uint32Array(width * height);
+  const bytes = new Uint8Array(frame.buffer);
+  const src = pixelSource(bytes);
+  const rows = Array.from({ length: height }, (_, y) => bytes.subarray(y * width * 4, (y + 1) * width * 4));
+  const tracker = new DamageTracker(width, height);
+  const fd = openSync(file.path, "r");
+  let total = 0;
+  try {
+    for (let pass = 0; pass < 2; pass++) {
+      total = 0;
+      for (let i = 0; i < count; i++) {
+        readFrame(fd, file, i, frame);
+        const t0 = performance.now();
+        if (!tracker.frameUnchanged(src, 0)) {
+          for (let y = 0; y < height; y++) tracker.row(y, src, y * width * 4, rows[y]!);
+          tracker.endFrame();
+        }
+        total += performance.now() - t0;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return total / count;
+}
+
+function baseline(file: FrameFile, tools: PeerTools, count: number): Baseline {
+  const { execFileSync } = process.getBuiltinModule("node:child_process") as typeof import("node:child_process");
+  const out = execFileSync(tools.baselines, [file.path, String(file.width), String(file.height), String(count)], { encoding: "utf8" });
+  const c = JSON.parse(out) as Omit<Baseline, "scene" | "width" | "height" | "oursDamageMs">;
+  return { scene: file.scene, width: file.width, height: file.height, ...c, oursDamageMs: ourDamageMs(file, count) };
+}
+
+function packageVersion(pkg: string): string {
+  const { execFileSync } = process.getBuiltinModule("node:child_process") as typeof import("node:child_process");
+  try {
+    return execFileSync("dpkg-query", ["-W", "-f=${Version}", pkg], { encoding: "utf8" });
+  } catch {
+    return "?";
+  }
+}
+
+export interface ComparisonPlan {
+  sizes: Array<[number, number]>;
+  scenes: RecordedScene[];
+  encodings: string[];
+  frames: (height: number) => number;
+  baselineFrames: (height: number) => number;
+}
+
+export function comparisonPlan(quick: boolean): ComparisonPlan {
+  return quick
+    ? { sizes: [[320, 240]], scenes: ["desktop"], encodings: ["raw", "tight"], frames: () => 6, baselineFrames: () => 6 }
+    : {
+        sizes: [[1920, 1080], [3840, 2160]],
+        scenes: ["typing", "desktop", "video"],
+        encodings: [...COMPARED_ENCODINGS],
+        frames: (h) => (h > 1080 ? 21 : 46),
+        baselineFrames: (h) => (h > 1080 ? 6 : 11),
+      };
+}
+
+export async function benchServerComparison(quick: boolean, log: (line: string) => void = () => {}): Promise<ComparisonReport> {
+  const tools = peerTools();
+  const plan = comparisonPlan(quick);
+  const rows: ComparisonRow[] = [];
+  const baselines: Baseline[] = [];
+  for (const [w, h] of plan.sizes) {
+    for (const scene of plan.scenes) {
+      const file = recordedFrames(scene, w, h, plan.frames(h));
+      baselines.push(baseline(file, tools, Math.min(file.frames, plan.baselineFrames(h))));
+      for (const encoding of plan.encodings) {
+        for (const server of SERVERS) {
+          const row = await compareOne(server, file, encoding, tools);
+          log(`${server} ${scene} ${w}x${h} ${encoding}: ${row.fps.toFixed(1)} fps, ${row.serverCpuMsPerFrame.toFixed(2)} ms CPU/frame, ${Math.round(row.bytesPerFrame)} B/frame`);
+          rows.push(row);
+        }
+      }
+    }
+  }
+  return {
+    quick,
+    rows,
+    baselines,
+    versions: { libvncserver: packageVersion("libvncserver-dev"), xvnc: packageVersion("tigervnc-standalone-server") },
+  };
+}
