@@ -49,7 +49,7 @@ export async function runFuzzTarget(target: FuzzTarget, options: FuzzRunOptions)
   try {
     const session = await target.setup();
     try {
-      const params: fc.Parameters<unknown> = { numRuns: options.numRuns, seed: options.seed, ...(options.path ? { path: options.path } : {}) };
+      const params: fc.Parameters<unknown> = { numRuns: options.numRuns, seed: options.seed, includeErrorInReport: true, ...(options.path ? { path: options.path } : {}) };
       const details = await fc.check(session.property, params);
       runs = details.numRuns;
       if (details.failed) failure = fc.defaultReportMessage(details) ?? "failed";
