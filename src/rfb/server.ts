@@ -289,7 +289,10 @@ export class RfbServer {
       guestClipboard: () => this.console.guestClipboard,
       screens: () => {
         const s = this.surface();
-        return this.screenLayout.map((sc) => ({ ...sc, w: sc.w || s.width, h: sc.h || s.height }));
+        const layout = this.screenLayout.map((sc) => ({ ...sc, w: sc.w || s.width, h: sc.h || s.height }));
+        // a layout forwarded to the guest applies once the surface has its size; until then, one screen of the surface
+        if (layout.every((sc) => sc.x + sc.w <= s.width && sc.y + sc.h <= s.height)) return layout;
+        return [{ id: layout[0]?.id ?? 0, x: 0, y: 0, w: s.width, h: s.height, flags: 0 }];
       },
       encoderFor: (encoding: number): RectEncoder => this.encoders.get(encoding),
       requestSize: (from, width, height, screens) => {
