@@ -9,13 +9,14 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { I915_FORMAT_MOD_X_TILED, MAP_SHARED, PROT_READ, VFIO_DEVICE_GET_GFX_DMABUF, VFIO_DEVICE_QUERY_GFX_PLANE, getU32, isMapping, setU32, type DeviceFile } from "../../../src/abi/index.ts";
+import { I915_FORMAT_MOD_X_TILED, VFIO_DEVICE_QUERY_GFX_PLANE, type DeviceFile } from "../../../src/abi/index.ts";
 import { DisplayConsumer } from "../../../src/display/display-consumer.ts";
 import { encodePte } from "../../../src/drivers/gvt/index.ts";
 import { GvtGuest } from "../../../src/guest/gvt-guest.ts";
 import type { GuestRam } from "../../../src/kernel/guest-ram.ts";
 import { gvtDevice } from "../../helpers/gvt-fixture.ts";
 import type { FuzzTarget } from "../fuzz-target.ts";
+import { queryArg, readWholePlane } from "../plane-read.ts";
 
 /** Pipe A's registers; pipes B and C are 0x1000 and 0x2000 further. */
 const PIPE_REGS = [0x70008, 0x6001c, 0x70180, 0x70188, 0x701a4, 0x7019c, 0x70080, 0x70084, 0x70088];
@@ -65,41 +66,6 @@ export function gvtGuestOps(guest: GvtGuest, ram: GuestRam) {
       for (const type of [1, 2]) dev.ioctl(VFIO_DEVICE_QUERY_GFX_PLANE, queryArg(type));
     },
   };
-}
-
-function queryArg(type: number): Uint8Array {
-  const q = new Uint8Array(64);
-  setU32(q, 0, 64);
-  setU32(q, 4, 2);
-  setU32(q, 8, type);
-  return q;
-}
-
-/** Export the plane just queried and read every byte of its mapping; a refusal is fine, a fault is not. */
-export function readWholePlane(dev: DeviceFile, q: Uint8Array): boolean {
-  const id = getU32(q, 56);
-  const size = getU32(q, 36);
-  if (id === 0 || size === 0) return false;
-  const idArg = new Uint8Array(4);
-  setU32(idArg, 0, id);
-  const fd = dev.ioctl(VFIO_DEVICE_GET_GFX_DMABUF, idArg);
-  if (fd < 0) return false;
-  const buf = dev.dmaBuf(fd);
-  assert.ok(typeof buf !== "number");
-  try {
-    const length = Math.floor(buf.size() / 4096) * 4096;
-    assert.ok(buf.size() >= size, `dma-buf of ${buf.size()} bytes for a plane of ${size}`);
-    if (length === 0) return false;
-    const m = buf.mmap(length, PROT_READ, MAP_SHARED);
-    if (!isMapping(m)) return false;
-    let sum = 0;
-    for (let i = 0; i < m.bytes.length; i += 61) sum += m.bytes[i]!;
-    sum += m.bytes[m.bytes.length - 1]!;
-    m.unmap();
-    return Number.isFinite(sum);
-  } finally {
-    buf.close();
-  }
 }
 
 export const gvtGuestProgram: FuzzTarget = {
