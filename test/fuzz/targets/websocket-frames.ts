@@ -19,7 +19,7 @@ import { NoneSecurity } from "../../../src/rfb/security/none.ts";
 import { chunksOf, splitPoints } from "../client-message-gen.ts";
 import type { FuzzTarget } from "../fuzz-target.ts";
 
-const MAX_CUT_TEXT = 600;
+export const MAX_CUT_TEXT = 600;
 /** The server caps a WebSocket message at the cut-text limit plus 64 KiB (RfbServer.maxMessage). */
 const MAX_PAYLOAD = MAX_CUT_TEXT + 64 * 1024;
 
@@ -40,7 +40,7 @@ interface Frame {
 
 const frame = (opcode: number, payload: Uint8Array, over: Partial<Frame> = {}): Frame => ({ fin: true, rsv: 0, opcode, masked: true, width: payload.length <= 125 ? 7 : payload.length <= 0xffff ? 16 : 64, payload, ...over });
 
-function encode(f: Frame, maskKey: number): Buffer {
+export function encode(f: Frame, maskKey: number): Buffer {
   const len = f.claimed ? f.claimed[0] * 2 ** 32 + f.claimed[1] : f.payload.length;
   const head: number[] = [(f.fin ? 0x80 : 0) | (f.rsv << 4) | f.opcode];
   const m = f.masked ? 0x80 : 0;
@@ -79,7 +79,7 @@ const utf8OrNot = fc.oneof(fc.string({ maxLength: 20 }).map((s) => new Uint8Arra
 /** A step: frames to send; binary ones take `take` bytes of the RFB script each. */
 type Step = { kind: "binary"; sizes: number[]; pingBetween: boolean } | { kind: "frames"; frames: Frame[] };
 
-const step: fc.Arbitrary<Step> = fc.oneof(
+export const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(fc.array(fc.nat({ max: 30 }), { minLength: 1, maxLength: 3 }), fc.boolean()).map(([sizes, pingBetween]): Step => ({ kind: "binary", sizes, pingBetween })) },
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom(9, 10), smallBytes).map(([op, p]): Step => ({ kind: "frames", frames: [frame(op, p)] })) },
   { weight: 1, arbitrary: fc.tuple(utf8OrNot, fc.boolean()).map(([p, split]): Step => ({ kind: "frames", frames: split ? [frame(1, p.subarray(0, 1), { fin: false }), frame(0, p.subarray(1))] : [frame(1, p)] })) },
@@ -116,7 +116,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 type Expected = { close: "none" } | { close: "code"; code: number | undefined };
 
 /** RFC 6455 as ws checks it on a server with no extensions, over the frames in order. */
-function expectedOutcome(frames: readonly Frame[]): { expected: Expected; rfbBytes: number } {
+export function expectedOutcome(frames: readonly Frame[]): { expected: Expected; rfbBytes: number } {
   let fragmented = 0; // opcode of the message in progress
   let total = 0;
   let textParts: Uint8Array[] = [];
@@ -169,7 +169,7 @@ function expectedOutcome(frames: readonly Frame[]): { expected: Expected; rfbByt
 }
 
 /** Turn steps into frames, binary payloads cut from the RFB script in order. */
-function framesOf(steps: readonly Step[]): Frame[] {
+export function framesOf(steps: readonly Step[]): Frame[] {
   const out: Frame[] = [];
   let at = 0;
   const next = (n: number): Uint8Array => {
@@ -203,7 +203,7 @@ class ServerEnd extends Duplex {
 }
 
 /** The server's frames after the HTTP 101 response: the first close frame's code (undefined: empty), or none. */
-function serverClose(out: Buffer): { found: boolean; code?: number } {
+export function serverClose(out: Buffer): { found: boolean; code?: number } {
   let at = out.indexOf("\r\n\r\n");
   assert.ok(at > 0 && out.subarray(0, 12).toString() === "HTTP/1.1 101", `upgrade answered: ${out.subarray(0, 40).toString()}`);
   at += 4;
