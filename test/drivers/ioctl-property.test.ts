@@ -15,9 +15,6 @@ import {
   VFIO_DEVICE_GET_REGION_INFO,
   VFIO_DEVICE_QUERY_GFX_PLANE,
   VFIO_DEVICE_RESET,
-  VFIO_DEVICE_SET_IRQS,
-  VFIO_DEVICE_FEATURE,
-  VFIO_DEVICE_BIND_IOMMUFD,
   getU32,
   setU32,
   type DeviceFile,
@@ -26,19 +23,10 @@ import { createMdpyParent } from "../../src/drivers/mdpy/index.ts";
 import { HostKernel } from "../../src/kernel/host-kernel.ts";
 import { bochsFixture } from "../helpers/bochs-fixture.ts";
 import { nextUuid } from "../helpers/ioctl-args.ts";
+import { ALL_REQUESTS } from "../fuzz/ioctl-oracle.ts";
 
-const REQUESTS = [
-  VFIO_DEVICE_GET_INFO,
-  VFIO_DEVICE_GET_REGION_INFO,
-  VFIO_DEVICE_GET_IRQ_INFO,
-  VFIO_DEVICE_SET_IRQS,
-  VFIO_DEVICE_RESET,
-  VFIO_DEVICE_QUERY_GFX_PLANE,
-  VFIO_DEVICE_GET_GFX_DMABUF,
-  VFIO_DEVICE_FEATURE,
-  VFIO_DEVICE_BIND_IOMMUFD,
-  DMA_BUF_IOCTL_SYNC,
-];
+// the fuzz targets' list: every VFIO device request, and DMA_BUF_IOCTL_SYNC sent to a device fd
+const REQUESTS = ALL_REQUESTS;
 const KNOWN_ERRNOS = new Set(Object.values(Errno).map((e) => -e));
 
 /** How many leading bytes the kernel may write back for this request and result. */
