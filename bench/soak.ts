@@ -1,0 +1,323 @@
+/**
+ * Soak: many VNC clients with mixed noVNC-like and TigerVNC-like settings watch a model vGPU running the
+ * desktop workload for a long time, through guest mode changes (EDID and SetDesktopSize) and device resets
+ * (VFIO_DEVICE_RESET, the guest rebooted); then a long loop of QUERY_GFX_PLANE / GET_GFX_DMABUF / close.
+ * Invariants: RSS at the end within 5 % of a warm baseline, no fd leak (process and model kernel), every
+ * client still connected and receiving; the cycle loop back to its baseline fds and memory.
+ *
+ *   npm run soak -- --clients 200 --minutes 10 --cycles 1000000      (the full run)
+ *   npm run soak -- --clients 20 --seconds 20 --cycles 20000 --json  (what CI's test runs, in-process)
+ *
+ * Clients live in this process (our RfbClient decoding every update), so RSS covers server and clients.
+ */
+import { readdirSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
+import { DrmPlaneType, GfxPlaneInfoView, setU32, VFIO_DEVICE_GET_GFX_DMABUF } from "../src/abi/index.ts";
+import { queryPlane } from "../src/display/probe.ts";
+import { createMbochsParent } from "../src/drivers/bochs/mbochs-parent.ts";
+import { BochsGuest } from "../src/guest/bochs-guest.ts";
+import { HostKernel } from "../src/kernel/host-kernel.ts";
+import { RfbClient } from "../src/rfb/client/rfb-client.ts";
+import { Encoding, PseudoEncoding } from "../src/rfb/encodings.ts";
+import type { PixelFormat } from "../src/rfb/pixel-format.ts";
+import { SERVER_PIXEL_FORMAT } from "../src/rfb/pixel-format.ts";
+import { NoneSecurity } from "../src/rfb/security/none.ts";
+import { RfbServer } from "../src/rfb/server.ts";
+import { ModelVgpu } from "../src/vmm/model-vgpu.ts";
+
+export interface SoakOptions {
+  clients: number;
+  /** how long the clients watch */
+  seconds: number;
+  /** QUERY/GET/close cycles after the watching phase */
+  cycles: number;
+  progress?: (line: string) => void;
+}
+
+export interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  arrayBuffers: number;
+  /** open fds of this process */
+  fds: number;
+  /** open fds in the model kernel's table */
+  modelFds: number;
+}
+
+export interface SoakReport {
+  options: Omit<SoakOptions, "progress">;
+  watch: {
+    baseline: MemorySample;
+    end: MemorySample;
+    rssGrowth: number;
+    modeChanges: string[];
+    /** rounds of resize, reset, resize back (the first one before the baseline) */
+    rounds: number;
+    resets: number;
+    clientsConnectedAtEnd: number;
+    /** clients that got at least one update after the last mode change */
+    clientsReceivingAtEnd: number;
+    /** clients with the final mode as their framebuffer size */
+    clientsAtFinalSize: number;
+    updates: number;
+    bytes: number;
+    serverFrames: number;
+    lostClients: string[];
+  };
+  cycles: {
+    count: number;
+    baseline: MemorySample;
+    end: MemorySample;
+    rssGrowth: number;
+    heapGrowthBytes: number;
+    cyclesPerSecond: number;
+  };
+}
+
+const BGR233: PixelFormat = { bitsPerPixel: 8, depth: 8, bigEndian: false, trueColour: true, redMax: 7, greenMax: 7, blueMax: 3, redShift: 0, greenShift: 3, blueShift: 6 };
+const RGB565: PixelFormat = { bitsPerPixel: 16, depth: 16, bigEndian: false, trueColour: true, redMax: 31, greenMax: 63, blueMax: 31, redShift: 11, greenShift: 5, blueShift: 0 };
+
+/** noVNC 1.x's list, in its order (Tight JPEG at its default quality 6, compression 2). */
+const NOVNC_ENCODINGS = [
+  Encoding.CopyRect, Encoding.Tight, Encoding.TightPNG, Encoding.Hextile, Encoding.Raw,
+  PseudoEncoding.QualityLevel0 + 6, PseudoEncoding.CompressLevel0 + 2,
+  PseudoEncoding.DesktopSize, PseudoEncoding.LastRect, PseudoEncoding.ExtendedDesktopSize, PseudoEncoding.DesktopName, PseudoEncoding.VMwareCursor,
+];
+/** TigerVNC's vncviewer: Tight first, continuous updates with fences, the rich cursor. */
+const TIGER_ENCODINGS = [
+  Encoding.Tight, Encoding.ZRLE, Encoding.Hextile, Encoding.CopyRect, Encoding.Raw, PseudoEncoding.CompressLevel0 + 2,
+  PseudoEncoding.Cursor, PseudoEncoding.DesktopSize, PseudoEncoding.ExtendedDesktopSize, PseudoEncoding.LastRect, PseudoEncoding.Fence, PseudoEncoding.ContinuousUpdates,
+];
+
+interface Viewer {
+  client: RfbClient;
+  kind: string;
+  updates: number;
+  bytes: number;
+  /** updates since the last mode change */
+  recent: number;
+}
+
+function enableGc(): () => void {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  return () => {
+    gc();
+    gc();
+  };
+}
+
+function sample(kernel: HostKernel): MemorySample {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, fds: readdirSync("/proc/self/fd").length - 1, modelFds: kernel.fds.openCount() };
+}
+
+const memoryLine = (m: MemorySample): string =>
+  `rss ${(m.rss / 2 ** 20).toFixed(1)} MiB, heap ${(m.heapUsed / 2 ** 20).toFixed(1)} MiB, buffers ${(m.arrayBuffers / 2 ** 20).toFixed(1)} MiB`;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The i-th client's settings: alternately noVNC-like (32 bpp) and TigerVNC-like (32, 16 or 8 bpp). */
+async function openViewer(port: number, i: number): Promise<Viewer> {
+  const tiger = i % 2 === 1;
+  const pixelFormat = tiger ? [SERVER_PIXEL_FORMAT, RGB565, BGR233][(i >> 1) % 3]! : SERVER_PIXEL_FORMAT;
+  const client = await RfbClient.connect({ host: "127.0.0.1", port }, { encodings: tiger ? TIGER_ENCODINGS : NOVNC_ENCODINGS, pixelFormat, timeoutMs: 30_000 });
+  const v: Viewer = { client, kind: tiger ? `tigervnc-${pixelFormat.bitsPerPixel}bpp` : "novnc", updates: 0, bytes: 0, recent: 0 };
+  client.on("update", (u: { bytes: number }) => {
+    v.updates++;
+    v.recent++;
+    v.bytes += u.bytes;
+    // noVNC asks again after each update; TigerVNC has continuous updates on
+    if (!tiger) void client.requestUpdate({ incremental: true }).catch(() => {});
+  });
+  if (tiger) {
+    // TigerVNC turns continuous updates on once the server has said it supports them
+    client.once("end-of-continuous-updates", () => {
+      client.enableContinuousUpdates(true, { x: 0, y: 0, width: 0xffff, height: 0xffff });
+    });
+  }
+  void client.requestUpdate({ incremental: false }).catch(() => {});
+  return v;
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+  const say = options.progress ?? (() => {});
+  const gc = enableGc();
+  const initial = { width: 1024, height: 768 };
+  const vgpu = await ModelVgpu.start({
+    id: "soak0",
+    driver: "bochs",
+    type: "mbochs-large",
+    rateHz: 30,
+    workload: { kind: "mode-follow", options: { seed: 7, pollMs: 50 }, inner: { kind: "desktop", options: { seed: 7, mode: initial, hostname: "soak" } } },
+    consumer: { refreshHz: 30, initialSize: initial },
+  });
+  const server = new RfbServer({ console: vgpu.console, security: [new NoneSecurity()], tcp: { host: "127.0.0.1", port: 0 }, maxClients: options.clients + 8 });
+  const { tcp } = await server.listen();
+  const viewers: Viewer[] = [];
+  const lost: string[] = [];
+  const modeChanges: string[] = [];
+  let watch: SoakReport["watch"];
+  try {
+    for (let i = 0; i < options.clients; i++) viewers.push(await openViewer(tcp!.port, i));
+    for (const v of viewers) v.client.once("close", (e: Error) => lost.push(`${v.kind}: ${e.message}`));
+    say(`${viewers.length} clients connected`);
+    const ms = options.seconds * 1000;
+    const size = (): string => `${vgpu.console.surface?.width}x${vgpu.console.surface?.height}`;
+    const waitForSize = async (w: number, h: number): Promise<void> => {
+      const end = Date.now() + 20_000;
+      while (!(vgpu.console.displayOn && vgpu.console.surface?.width === w && vgpu.console.surface.height === h)) {
+        if (Date.now() > end) throw new Error(`the guest did not reach ${w}x${h} (now ${size()}, ${vgpu.state.state})`);
+        await sleep(20);
+      }
+      modeChanges.push(`${w}x${h}`);
+    };
+    // One round: a TigerVNC-like client asks for a new size (SetDesktopSize → EDID → the guest follows), a VM
+    // reset (VFIO_DEVICE_RESET, the guest rebooted in the EDID's mode), the web console's resize back.
+    const round = async (): Promise<void> => {
+      viewers[1 % viewers.length]!.client.setDesktopSize(1280, 720);
+      await waitForSize(1280, 720);
+      await vgpu.reset();
+      await waitForSize(1280, 720);
+      for (const v of viewers) v.recent = 0;
+      vgpu.console.requestSize(initial.width, initial.height);
+      await waitForSize(initial.width, initial.height);
+      rounds++;
+      if (rounds > 1) {
+        gc();
+        say(`round ${rounds}: ${memoryLine(sample(vgpu.kernel))}`);
+      }
+    };
+    let rounds = 0;
+    const t0 = Date.now();
+    // the warm baseline: after one full round, so every path (resize, reset, reboot) has run once
+    await round();
+    await sleep(Math.min(2000, ms / 10));
+    gc();
+    const baseline = sample(vgpu.kernel);
+    say(`warm baseline after round 1: ${memoryLine(baseline)}, fds ${baseline.fds}, model fds ${baseline.modelFds}`);
+    // rounds through the run (about one per 5 s, at least one more), the last one ending at the deadline
+    const roundEvery = Math.max(5000, ms / 12);
+    do {
+      const next = Date.now() + roundEvery;
+      await round();
+      await sleep(Math.max(0, Math.min(next, t0 + ms) - Date.now()));
+    } while (Date.now() < t0 + ms - roundEvery / 2);
+    // every client gets the final mode's frames: let them land, then measure in the baseline's mode and clients
+    await sleep(1000);
+    gc();
+    const end = sample(vgpu.kernel);
+    const final = vgpu.console.surface!;
+    watch = {
+      baseline,
+      end,
+      rssGrowth: (end.rss - baseline.rss) / baseline.rss,
+      modeChanges,
+      resets: vgpu.state.resets,
+      clientsConnectedAtEnd: viewers.filter((v) => !v.client.closed).length,
+      clientsReceivingAtEnd: viewers.filter((v) => v.recent > 0).length,
+      clientsAtFinalSize: viewers.filter((v) => v.client.framebuffer.width === final.width && v.client.framebuffer.height === final.height).length,
+      updates: viewers.reduce((n, v) => n + v.updates, 0),
+      bytes: viewers.reduce((n, v) => n + v.bytes, 0),
+      serverFrames: server.stats.frames,
+      lostClients: [...lost],
+      rounds,
+    };
+    say(`watching done after ${rounds} rounds: ${memoryLine(end)} (RSS ${(watch.rssGrowth * 100).toFixed(2)} %), fds ${end.fds}, model fds ${end.modelFds}, ${watch.clientsReceivingAtEnd}/${viewers.length} receiving`);
+  } finally {
+    for (const v of viewers) v.client.close();
+    await server.close();
+    await vgpu.stop();
+  }
+  const cycles = dmabufCycles(options.cycles, gc, say);
+  return { options: { clients: options.clients, seconds: options.seconds, cycles: options.cycles }, watch, cycles };
+}
+
+/** QUERY_GFX_PLANE, GET_GFX_DMABUF, close: `count` times on a steady mode, fds and memory around it. */
+function dmabufCycles(count: number, gc: () => void, say: (line: string) => void): SoakReport["cycles"] {
+  const kernel = new HostKernel().registerParent(createMbochsParent());
+  const uuid = "50a50a50-0000-4000-8000-000000000001";
+  if (kernel.bus.create("mbochs", "mbochs-large", uuid) !== 0) throw new Error("mdev create failed");
+  const dev = kernel.openDevice(uuid);
+  const guestDev = kernel.openDevice(uuid);
+  if (typeof dev === "number" || typeof guestDev === "number") throw new Error("open failed");
+  BochsGuest.attach(guestDev).setMode({ width: 1920, height: 1080 });
+  const plane = new GfxPlaneInfoView();
+  const idArg = new Uint8Array(4);
+  const once = (): void => {
+    if (queryPlane(dev, "dmabuf", DrmPlaneType.PRIMARY, plane) !== 0) throw new Error("QUERY_GFX_PLANE failed");
+    setU32(idArg, 0, plane.id);
+    const fd = dev.ioctl(VFIO_DEVICE_GET_GFX_DMABUF, idArg);
+    if (fd < 0) throw new Error(`GET_GFX_DMABUF failed: ${fd}`);
+    if (kernel.fds.close(fd) !== 0) throw new Error(`close(${fd}) failed`);
+  };
+  const warm = Math.min(count, Math.max(1000, Math.floor(count / 10)));
+  for (let i = 0; i < warm; i++) once();
+  gc();
+  const baseline = sample(kernel);
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) once();
+  const seconds = (performance.now() - t0) / 1000;
+  gc();
+  const end = sample(kernel);
+  dev.close();
+  guestDev.close();
+  const report = { count, baseline, end, rssGrowth: (end.rss - baseline.rss) / baseline.rss, heapGrowthBytes: end.heapUsed - baseline.heapUsed, cyclesPerSecond: count / seconds };
+  say(`${count} query/get/close cycles: ${Math.round(report.cyclesPerSecond)}/s, model fds ${baseline.modelFds} → ${end.modelFds}, heap ${report.heapGrowthBytes} bytes, rss ${(report.rssGrowth * 100).toFixed(2)} %`);
+  return report;
+}
+
+/** The invariants, as messages for what is broken (empty: all hold). */
+export function soakProblems(r: SoakReport): string[] {
+  const out: string[] = [];
+  const w = r.watch;
+  const n = r.options.clients;
+  if (w.rssGrowth >= 0.05) out.push(`RSS grew ${(w.rssGrowth * 100).toFixed(2)} % while watching (limit 5 %)`);
+  if (w.end.fds !== w.baseline.fds) out.push(`process fds ${w.baseline.fds} → ${w.end.fds} while watching`);
+  if (w.end.modelFds !== w.baseline.modelFds) out.push(`model kernel fds ${w.baseline.modelFds} → ${w.end.modelFds} while watching`);
+  if (w.clientsConnectedAtEnd !== n || w.lostClients.length > 0) out.push(`${n - w.clientsConnectedAtEnd} clients lost: ${w.lostClients.slice(0, 3).join("; ")}`);
+  if (w.clientsReceivingAtEnd !== n) out.push(`${n - w.clientsReceivingAtEnd} clients got nothing after the last mode change`);
+  if (w.clientsAtFinalSize !== n) out.push(`${n - w.clientsAtFinalSize} clients are not at the final size`);
+  if (w.resets < 1) out.push("no device reset happened");
+  const c = r.cycles;
+  if (c.end.modelFds !== c.baseline.modelFds) out.push(`cycle loop: model fds ${c.baseline.modelFds} → ${c.end.modelFds}`);
+  if (c.end.fds !== c.baseline.fds) out.push(`cycle loop: process fds ${c.baseline.fds} → ${c.end.fds}`);
+  if (c.rssGrowth >= 0.05) out.push(`cycle loop: RSS grew ${(c.rssGrowth * 100).toFixed(2)} %`);
+  if (c.heapGrowthBytes > 1 << 20) out.push(`cycle loop: heap grew ${c.heapGrowthBytes} bytes`);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      clients: { type: "string", default: "200" },
+      minutes: { type: "string" },
+      seconds: { type: "string" },
+      cycles: { type: "string", default: "1000000" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const num = (name: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) {
+      console.error(`soak: --${name} must be a number ≥ ${min} (got ${v})`);
+      process.exit(2);
+    }
+    return n;
+  };
+  const seconds = values.seconds !== undefined ? num("seconds", values.seconds, 5) : num("minutes", values.minutes ?? "10", 0.1) * 60;
+  const report = await runSoak({
+    clients: num("clients", values.clients, 2),
+    seconds,
+    cycles: num("cycles", values.cycles, 1),
+    progress: values.json ? undefined : (l) => console.log(l),
+  });
+  const problems = soakProblems(report);
+  console.log(values.json ? JSON.stringify({ ...report, problems }, null, 2) : problems.length === 0 ? "soak: every invariant holds" : `soak: FAILED\n  ${problems.join("\n  ")}`);
+  process.exit(problems.length === 0 ? 0 : 1);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
