@@ -41,13 +41,16 @@ export class LineChild {
     this.proc.stdin!.write(`${line}\n`);
   }
 
-  /** The next line whose first word is `word` (earlier lines are dropped); undefined after `timeoutMs`. */
-  async next(word: string, timeoutMs: number): Promise<string[] | undefined> {
+  /**
+   * The next line whose first word is `word` (and second `index`, when given); lines before it are dropped.
+   * Undefined after `timeoutMs`.
+   */
+  async next(word: string, timeoutMs: number, index?: number): Promise<string[] | undefined> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       while (this.lines.length > 0) {
         const parts = this.lines.shift()!.split(" ");
-        if (parts[0] === word) return parts;
+        if (parts[0] === word && (index === undefined || parts[1] === String(index))) return parts;
       }
       if (this.exited) throw new Error(this.exited);
       const left = deadline - performance.now();
@@ -64,8 +67,8 @@ export class LineChild {
   }
 
   /** Like next(), but a timeout is an error. */
-  async expect(word: string, timeoutMs: number): Promise<string[]> {
-    const parts = await this.next(word, timeoutMs);
+  async expect(word: string, timeoutMs: number, index?: number): Promise<string[]> {
+    const parts = await this.next(word, timeoutMs, index);
     if (!parts) throw new Error(`${this.name}: no "${word}" within ${timeoutMs} ms${this.stderr ? `: ${this.stderr.trim()}` : ""}`);
     return parts;
   }
