@@ -32,6 +32,8 @@ async function withLocalDevice<T>(opts: LocalOptions, id: string, err: Out, f: (
   const host = await startServeHost(config, { listen: false, progress: (s) => err(`… ${s}\n`) });
   try {
     const d = host.devices[0]!;
+    // this command views the device: watching keeps the consumer polling while the guest boots
+    d.console.addListener({});
     err(`… waiting for ${id}'s first frame\n`);
     const deadline = Date.now() + 20_000;
     while (!(d.console.surface && d.consumer.lastPlanes.primary?.visible)) {

@@ -63,6 +63,7 @@ export class Console {
   private on = false;
   private sizeHandler: SizeRequestHandler | undefined;
   private readonly watchersChanged: ((watchers: number) => void)[] = [];
+  private readonly passive = new Set<ConsoleListener>();
   private inputSink: ConsoleInputSink | undefined;
   private ledState = 0;
   private clipboardText: string | undefined;
@@ -100,21 +101,29 @@ export class Console {
     return this.inputSink !== undefined;
   }
 
+  /** Listeners that want the display kept current (a viewer); passive ones only hear what others cause. */
   get watchers(): number {
-    return this.listeners.size;
+    return this.listeners.size - this.passive.size;
   }
 
-  /** Start receiving events. A new listener is told the current state at once. */
-  addListener(l: ConsoleListener): void {
+  /**
+   * Start receiving events. A new listener is told the current state at once. `watch: false` makes it
+   * passive: it hears every event but does not by itself keep the producer refreshing (a rate meter, a
+   * fault monitor).
+   */
+  addListener(l: ConsoleListener, options: { watch?: boolean } = {}): void {
+    if (this.listeners.has(l)) return;
     this.listeners.add(l);
+    if (options.watch === false) this.passive.add(l);
     if (this.currentSurface) l.surface?.(this.currentSurface);
     if (this.currentCursor) l.cursorShape?.(this.currentCursor);
-    for (const f of this.watchersChanged) f(this.listeners.size);
+    if (options.watch !== false) for (const f of this.watchersChanged) f(this.watchers);
   }
 
   removeListener(l: ConsoleListener): void {
     if (!this.listeners.delete(l)) return;
-    for (const f of this.watchersChanged) f(this.listeners.size);
+    if (this.passive.delete(l)) return;
+    for (const f of this.watchersChanged) f(this.watchers);
   }
 
   /** For the producer: be told when the number of watchers changes (refresh only while someone watches). */

@@ -4,7 +4,8 @@
  * comparison, and follows the cursor plane — all through the DeviceFile seam, so it runs unchanged on the
  * model and on a real kernel.
  *
- * Polling happens only while the Console has watchers (none → no queries at all), at `refreshHz`.
+ * Polling happens only while the Console has watchers (none → no queries at all), at `refreshHz`; the first
+ * watcher after a pause gets a refresh at once.
  */
 import {
   DmaBufSyncFlags,
@@ -332,6 +333,8 @@ export class DisplayConsumer {
       this.timer = setInterval(() => this.refresh(), 1000 / this.options.refreshHz);
       // Polling alone must not keep a process alive: whoever watches (a server, a test) decides that.
       this.timer.unref();
+      // the first watcher after a pause sees the device as it is now, not as it was when the last one left
+      this.refresh();
     } else if ((watchers === 0 || this.stopped) && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;

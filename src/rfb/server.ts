@@ -117,7 +117,6 @@ export class RfbServer {
 
   /** Start listening; resolves with the bound addresses (port 0 picks a free port). */
   async listen(): Promise<{ tcp?: ListenAddress; websocket?: ListenAddress }> {
-    this.console.addListener(this.listener);
     const out: { tcp?: ListenAddress; websocket?: ListenAddress } = {};
     const tcp = this.options.tcp === undefined ? { host: "127.0.0.1", port: 5900 } : this.options.tcp;
     if (tcp) {
@@ -217,6 +216,9 @@ export class RfbServer {
           this.log.info({ address: transport.remoteAddress }, `VNC client refused: ${shareRefusal}`);
           return transport.close();
         }
+        // the Console is watched only while someone views it (an idle server costs the consumer no polling);
+        // the first viewer's watch refreshes it at once, so ServerInit has the size of the moment
+        if (this.clients.size === 0) this.console.addListener(this.listener);
         const surface = this.surface();
         const conn = new RfbConnection(transport, this.host, hs.shared, hs.version, hs.security);
         this.clients.add(conn);
@@ -312,7 +314,7 @@ export class RfbServer {
       input: (_from, event) => this.console.sendInput(event),
       clipboardFromClient: (_from, text) => this.console.sendClipboard(text),
       closed: (conn) => {
-        this.clients.delete(conn);
+        if (this.clients.delete(conn) && this.clients.size === 0) this.console.removeListener(this.listener);
       },
       encoded: (encoding, seconds) => {
         const name = encodingName(encoding);

@@ -119,7 +119,8 @@ export class ModelVgpu {
     this.log = options.log ?? (() => {});
     this.watchGuest(vcpu);
     // a removal from elsewhere (the bus, an admin) shows up as the consumer's "device removed"
-    this.console.addListener({ displayOff: (reason) => void (reason === "device removed" && this.removed()) });
+    // passive: noticing a removal must not keep the consumer polling when nobody views the device
+    this.console.addListener({ displayOff: (reason) => void (reason === "device removed" && this.removed()) }, { watch: false });
   }
 
   get console(): Console {

@@ -8,7 +8,7 @@ import { inspect, summarise } from "./inspector.ts";
 import type { WebMetrics } from "./metrics.ts";
 import type { Router } from "./router.ts";
 import { surfaceToPng } from "./screenshot.ts";
-import type { ServedDevice } from "./served-device.ts";
+import { refreshIfUnwatched, type ServedDevice } from "./served-device.ts";
 
 const MAX_BODY = 4096;
 
@@ -24,11 +24,13 @@ export function addApiRoutes(router: Router, devices: ReadonlyMap<string, Served
     .add("GET", "/api/devices/:id", ({ res, params }) => sendJson(res, 200, inspect(deviceOr404(devices, params["id"]!))))
     .add("GET", "/api/devices/:id/planes", ({ res, params }) => {
       const d = deviceOr404(devices, params["id"]!);
+      refreshIfUnwatched(d);
       const p = d.consumer.lastPlanes;
       sendJson(res, 200, { id: d.id, probe: d.consumer.displayKind, primary: p.primary ?? null, cursor: p.cursor ?? null });
     })
     .add("GET", "/api/devices/:id/screenshot.png", async ({ req, res, params }) => {
       const d = deviceOr404(devices, params["id"]!);
+      refreshIfUnwatched(d);
       const s = d.console.surface;
       if (!s) throw new HttpError(409, `device "${d.id}" has shown nothing yet (the guest has not set a mode)`);
       const end = metrics.pngEncodeSeconds.startTimer({ device: d.id });

@@ -5,7 +5,7 @@
  */
 import type { PlaneSnapshot } from "../display/plane-snapshot.ts";
 import { encodingName } from "../rfb/encodings.ts";
-import type { ServedDevice } from "./served-device.ts";
+import { refreshIfUnwatched, type ServedDevice } from "./served-device.ts";
 
 export interface DeviceSummary {
   id: string;
@@ -41,6 +41,7 @@ export interface InspectorSnapshot extends DeviceSummary {
 }
 
 export function summarise(d: ServedDevice): DeviceSummary {
+  refreshIfUnwatched(d);
   const s = d.console.surface;
   return {
     id: d.id,

@@ -35,9 +35,9 @@ export class RateMeter {
     return this.current;
   }
 
-  /** Start sampling every `intervalMs` (the listener makes the consumer poll: the device is being shown anyway). */
+  /** Start sampling every `intervalMs`. It only listens: frames are counted while someone views the device. */
   start(intervalMs = 1000): void {
-    this.console.addListener(this.listener);
+    this.console.addListener(this.listener, { watch: false });
     this.lastAt = this.now();
     this.lastBytes = this.bytesSent();
     this.timer = setInterval(() => this.sample(), intervalMs);

@@ -24,3 +24,11 @@ export interface ServedDevice {
 
 /** Device ids go into URLs and metric labels: keep them to a safe alphabet. */
 export const DEVICE_ID = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/**
+ * The consumer polls only while a viewer watches the console. A request about a device nobody views
+ * reads the device once first, so what it reports is the device as it is now, not when the last viewer left.
+ */
+export function refreshIfUnwatched(d: ServedDevice): void {
+  if (d.console.watchers === 0) d.consumer.refresh();
+}

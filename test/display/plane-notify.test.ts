@@ -73,7 +73,8 @@ test("the consumer queries only after a signal: an idle guest costs no ioctls, a
   assert.equal(consumer.notified, true);
   const updates: string[] = [];
   consumer.console.addListener({ update: (d) => updates.push(JSON.stringify(damageRects(d))) });
-  consumer.refresh();
+  assert.equal(consumer.stats.ticks, 1, "the first watcher gets a refresh at once");
+  assert.ok(consumer.console.surface, "and with it the surface");
   const queries = consumer.stats.queries;
   for (let i = 0; i < 10; i++) consumer.refresh();
   assert.equal(consumer.stats.queries, queries, "idle: zero queries");

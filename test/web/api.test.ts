@@ -68,7 +68,9 @@ test("POST /api/devices/:id/resize reaches the guest through the EDID: the conso
   const r = await json("/api/devices/gvt0/resize", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ width: 1280, height: 720 }) });
   assert.equal(r.status, 202, JSON.stringify(r.body));
   assert.equal(r.body.result, "forwarded");
-  await until(() => web.host.devices[0]!.console.surface?.width === 1280 && web.host.devices[0]!.console.surface?.height === 720, 10_000, "1280x720");
+  // nobody views the device: the API reads it per request (the consumer does not poll on its own)
+  assert.equal(web.host.devices[0]!.console.watchers, 0);
+  await until(async () => ((await json("/api/devices/gvt0")).body.size?.width === 1280 && web.host.devices[0]!.console.surface?.height === 720 ? true : undefined), 10_000, "1280x720");
   const planes = await until(async () => ((await json("/api/devices/gvt0/planes")).body.primary.width === 1280 ? true : undefined), 5_000, "the plane");
   assert.ok(planes);
 });

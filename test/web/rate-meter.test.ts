@@ -15,7 +15,9 @@ test("fps and bytes/s over the sample's real length; frames without damage do no
   let bytes = 0;
   const m = new RateMeter(c, () => bytes, () => now);
   m.start(60_000);
-  assert.equal(c.watchers, 1, "it listens (and so keeps the consumer polling)");
+  assert.equal(c.watchers, 0, "it only listens: it does not keep the consumer polling");
+  c.addListener({});
+  assert.equal(c.watchers, 1, "a viewer does");
   c.publishSurface({ width: 1, height: 1, pixels: new Uint32Array(1) });
   for (let i = 0; i < 30; i++) c.publishUpdate(damage(1));
   c.publishUpdate(damage(0));
@@ -25,7 +27,10 @@ test("fps and bytes/s over the sample's real length; frames without damage do no
   now += 500;
   assert.deepEqual(m.sample(), { fps: 0, bytesPerSecond: 0 }, "nothing new");
   m.stop();
-  assert.equal(c.watchers, 0);
+  assert.equal(c.watchers, 1, "stopping the meter leaves the viewer watching");
+  c.publishUpdate(damage(1));
+  now += 1000;
+  assert.deepEqual(m.sample(), { fps: 0, bytesPerSecond: 0 }, "a stopped meter hears nothing");
 });
 
 test("property: any sequence of frames and byte counts gives fps = damaged frames / seconds", () => {
