@@ -1,0 +1,48 @@
+/**
+ * CPU time of single threads of this process, from /proc/self/task (Linux): how a benchmark leaves a worker
+ * thread's work (a guest vCPU drawing frames) out of the process CPU it charges to the server.
+ */
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+
+let ticksPerSecond: number | undefined;
+
+/** The ids of this process's threads now. */
+export function threadIds(): Set<number> {
+  return new Set(readdirSync("/proc/self/task").map(Number));
+}
+
+/** User + system CPU of thread `tid` of this process so far, in ms (resolution: one clock tick, usually 10 ms). */
+export function threadCpuMs(tid: number): number {
+  ticksPerSecond ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+  // fields after the command name, which may hold spaces: utime and stime are the 14th and 15th of the line
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
+/**
+ * The threads `start()` creates (a worker's: its own and any helper thread it starts), found as the
+ * difference of the thread lists around it. libuv's pool starts lazily, so the caller warms it first (one
+ * async zlib call) lest its threads show up too.
+ */
+export async function newThreads<T>(start: () => Promise<T>): Promise<{ value: T; tids: number[] }> {
+  const before = threadIds();
+  const value = await start();
+  const tids = [...threadIds()].filter((t) => !before.has(t));
+  if (tids.length === 0) throw new Error("no new thread");
+  return { value, tids };
+}
+
+/** User + system CPU of the threads `tids` so far, in ms (threads that have ended count as 0). */
+export function threadsCpuMs(tids: readonly number[]): number {
+  let ms = 0;
+  for (const t of tids) {
+    try {
+      ms += threadCpuMs(t);
+    } catch {
+      // the thread has exited
+    }
+  }
+  return ms;
+}
