@@ -81,6 +81,7 @@ describe("a model bochs vGPU running the test pattern, paused", () => {
   let vnc: ServerUnderTest;
   before(async () => {
     vgpu = await ModelVgpu.start({ id: "cap0", driver: "bochs", workload: { kind: "test-pattern", options: { seed: 3, mode: { width: 800, height: 600 } } } });
+    vgpu.console.addListener({}); // the test looks at the console itself: it is a viewer
     vnc = await startVncServer({ console: vgpu.console });
     await waitFor("the test pattern on the console", () => vgpu.console.surface?.width === 800 && vgpu.console.surface.pixels.some((p) => (p & 0xffffff) !== 0), { timeoutMs: 15_000 });
     await vgpu.vcpu.pause();

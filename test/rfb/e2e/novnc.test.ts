@@ -177,6 +177,7 @@ describe("noVNC on a GVT guest running the desktop (cursor plane)", () => {
   let page: Page;
   before(async () => {
     vgpu = await ModelVgpu.start({ id: "novnc-gvt", driver: "gvt", rateHz: 30, workload: { kind: "desktop", options: { seed: 2, mode: { width: 1024, height: 768 } } } });
+    vgpu.console.addListener({}); // the test looks at the console itself: it is a viewer
     vnc = await startVncServer({ console: vgpu.console, tcp: false, websocket: true });
     await waitFor("the desktop on the console", () => vgpu.console.surface?.width === 1024, { timeoutMs: 15_000 });
     page = await host.newPage();
@@ -265,6 +266,7 @@ describe("noVNC on a bochs guest running the text console", () => {
       driver: "bochs",
       workload: { kind: "console", options: { seed: 4, autologin: "root", blinkMs: 0, bootMs: 300, bootLines: 20, mode: { width: 800, height: 480 } } },
     });
+    vgpu.console.addListener({}); // the test looks at the console itself: it is a viewer
     vnc = await startVncServer({ console: vgpu.console, tcp: false, websocket: true });
     await waitFor("the console on the console", () => vgpu.console.surface?.width === 800, { timeoutMs: 15_000 });
     page = await host.newPage();
@@ -310,6 +312,7 @@ describe("noVNC's resizeSession changes the guest's mode through the EDID", () =
   let page: Page;
   before(async () => {
     vgpu = await ModelVgpu.start({ id: "novnc-resize", driver: "bochs", workload: { kind: "mode-follow", options: { seed: 6, pollMs: 50 }, inner: { kind: "test-pattern", options: { seed: 6 } } } });
+    vgpu.console.addListener({}); // the test looks at the console itself: it is a viewer
     vnc = await startVncServer({ console: vgpu.console, tcp: false, websocket: true });
     await waitFor("the test pattern on the console", () => vgpu.console.surface !== undefined, { timeoutMs: 15_000 });
     page = await host.newPage();

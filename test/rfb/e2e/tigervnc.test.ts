@@ -151,6 +151,7 @@ describe("vncviewer's keys and pointer reach a GVT guest running the desktop", (
   let viewer: Viewer;
   before(async () => {
     vgpu = await ModelVgpu.start({ id: "tiger0", driver: "gvt", rateHz: 30, workload: { kind: "desktop", options: { seed: 5, mode: { width: 800, height: 600 } } } });
+    vgpu.console.addListener({}); // the test looks at the console itself: it is a viewer
     vnc = await startVncServer({ console: vgpu.console });
     await waitFor("the desktop on the console", () => vgpu.console.surface?.width === 800, { timeoutMs: 15_000 });
     viewer = await openViewer(vnc.tcpPort, ["-Shared", "-SecurityTypes", "None", "-AutoSelect=0", "-PreferredEncoding=ZRLE", "-FullColor"]);
