@@ -36,7 +36,28 @@ function bytes(...parts: Array<[number, "u8" | "u16" | "u32" | "i32"]>): Buffer 
 const good = (b: Buffer, expect: ClientMessage): GeneratedMessage => ({ bytes: b, expect, decideAt: b.length });
 const refused = (b: Buffer, violation: string, decideAt: number): GeneratedMessage => ({ bytes: b, expect: { violation }, decideAt });
 
-const setPixelFormat = fc
+/** Pixel formats a server must serve (the random ones are almost all refused): [bpp, depth, maxes, shifts]. */
+const SERVABLE_FORMATS: Array<[number, number, number, number, number, number, number, number]> = [
+  [32, 24, 255, 255, 255, 16, 8, 0],
+  [32, 24, 255, 255, 255, 0, 8, 16],
+  [32, 30, 1023, 1023, 1023, 20, 10, 0],
+  [16, 16, 31, 63, 31, 11, 5, 0],
+  [16, 15, 31, 31, 31, 10, 5, 0],
+  [16, 12, 15, 15, 15, 8, 4, 0],
+  [8, 8, 7, 7, 3, 5, 2, 0],
+  [8, 6, 3, 3, 3, 4, 2, 0],
+  [8, 3, 1, 1, 1, 2, 1, 0],
+];
+const servableFormat = fc.tuple(fc.constantFrom(...SERVABLE_FORMATS), fc.boolean()).map(([[bpp, depth, rm, gm, bm, rs, gs, bs], be]) => {
+  const b = Buffer.concat([bytes([0, "u8"], [0, "u8"], [0, "u16"]), bytes([bpp, "u8"], [depth, "u8"], [be ? 1 : 0, "u8"], [1, "u8"], [rm, "u16"], [gm, "u16"], [bm, "u16"], [rs, "u8"], [gs, "u8"], [bs, "u8"]), Buffer.alloc(3)]);
+  return good(b, { type: "setPixelFormat", format: { bitsPerPixel: bpp as 8 | 16 | 32, depth, bigEndian: be, trueColour: true, redMax: rm, greenMax: gm, blueMax: bm, redShift: rs, greenShift: gs, blueShift: bs } });
+});
+
+/** Encodings real clients send: every encoding and pseudo-encoding the server knows. */
+const REAL_ENCODINGS = [0, 1, 2, 5, 6, 7, 16, -260, -256, -250, -247, -32, -28, -23, -512, -450, -412, -768, -766, -763, -223, -224, -239, -257, -258, -261, -307, -308, -309, -312, -313, -314, -316, 0x574d5664, 0xc0a1e5ce | 0];
+const realEncodings = fc.shuffledSubarray(REAL_ENCODINGS, { maxLength: 16 });
+
+const randomPixelFormat = fc
   .tuple(fc.oneof(fc.constantFrom(8, 16, 32), u8), u8, flagByte, flagByte, u16, u16, u16, u8, u8, u8, fc.uint8Array({ minLength: 6, maxLength: 6 }))
   .map(([bpp, depth, be, tc, rm, gm, bm, rs, gs, bs, pad]) => {
     const b = Buffer.concat([bytes([0, "u8"], [pad[0]!, "u8"], [pad[1]!, "u16"]), bytes([bpp, "u8"], [depth, "u8"], [be, "u8"], [tc, "u8"], [rm, "u16"], [gm, "u16"], [bm, "u16"], [rs, "u8"], [gs, "u8"], [bs, "u8"]), Buffer.from(pad.subarray(3))]);
@@ -45,9 +66,10 @@ const setPixelFormat = fc
       format: { bitsPerPixel: bpp as 8 | 16 | 32, depth, bigEndian: be !== 0, trueColour: tc !== 0, redMax: rm, greenMax: gm, blueMax: bm, redShift: rs, greenShift: gs, blueShift: bs },
     });
   });
+const setPixelFormat = fc.oneof(randomPixelFormat, servableFormat);
 
 function setEncodings(limits: ClientMessageLimits): fc.Arbitrary<GeneratedMessage> {
-  const ok = fc.array(i32, { maxLength: Math.min(limits.maxEncodings, 40) }).map((list) =>
+  const ok = fc.oneof(fc.array(i32, { maxLength: Math.min(limits.maxEncodings, 40) }), realEncodings.map((l) => l.slice(0, limits.maxEncodings))).map((list) =>
     good(Buffer.concat([bytes([2, "u8"], [0, "u8"], [list.length, "u16"]), ...list.map((e) => bytes([e, "i32"]))]), { type: "setEncodings", encodings: list }),
   );
   const tooMany = fc
@@ -58,7 +80,10 @@ function setEncodings(limits: ClientMessageLimits): fc.Arbitrary<GeneratedMessag
 
 /** FramebufferUpdateRequest and EnableContinuousUpdates share one layout. */
 function areaMessage(type: 3 | 150): fc.Arbitrary<GeneratedMessage> {
-  return fc.tuple(flagByte, u16, u16, u16, u16).map(([f, x, y, w, h]) => {
+  // mostly areas that overlap a small desktop, so updates are really encoded; sometimes any 16-bit values
+  const coord = fc.oneof({ weight: 3, arbitrary: fc.nat({ max: 40 }) }, { weight: 1, arbitrary: u16 });
+  const size = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(0, 1, 8, 16, 24, 32, 64, 0xffff) }, { weight: 1, arbitrary: u16 });
+  return fc.tuple(flagByte, coord, coord, size, size).map(([f, x, y, w, h]) => {
     const b = bytes([type, "u8"], [f, "u8"], [x, "u16"], [y, "u16"], [w, "u16"], [h, "u16"]);
     return good(b, type === 3 ? { type: "updateRequest", incremental: f !== 0, x, y, w, h } : { type: "enableContinuousUpdates", enable: f !== 0, x, y, w, h });
   });

@@ -54,6 +54,8 @@ const plan = fc.record({
   shared: fc.oneof(fc.constant(1), fc.integer({ min: 0, max: 255 })),
   messages: fc.array(clientMessage(LIMITS), { maxLength: 6 }),
   cut: fc.nat({ max: 40 }),
+  /** end a whole stream with a full-screen update request (a quarter of the time: PNG/JPEG take milliseconds) */
+  fullUpdate: fc.nat({ max: 3 }).map((n) => n === 0),
   splitSeed: fc.nat(),
 });
 type Plan = typeof plan extends fc.Arbitrary<infer T> ? T : never;
@@ -161,35 +163,52 @@ export const rfbSession: FuzzTarget = {
         logs.length = 0;
         const t = new MemoryTransport();
         server.accept(t);
-        const failure = await playHandshake(t, p, offered[p.server]!);
-        count(failure?.replace(/\d+|".*"/g, "N") ?? "connected");
-        if (failure !== undefined) {
-          assert.ok(logs.includes(`VNC handshake failed: ${failure}`), `expected "${failure}", logs: ${logs.join(" | ")}`);
-          assert.ok(t.closed, "a failed handshake closes the connection");
-        } else {
-          const whole = Buffer.concat([Buffer.of(p.shared), ...p.messages.map((m: GeneratedMessage) => m.bytes)]);
-          const length = p.cut > 30 ? Math.max(1, whole.length - (p.cut - 30)) : whole.length;
-          for (const c of chunksOf(whole.subarray(0, length), cutsFor(length, p.splitSeed >>> 3))) t.deliver(c);
-          await settle(4);
-          assert.ok(logs.includes("VNC client connected"), `logs: ${logs.join(" | ")}`);
-          const want = expectedParse(p.messages, length - 1);
-          const closedWith = logs.find((l) => l.startsWith("closing VNC client: "));
-          const stateful = want.decoded.some((m) => STATEFUL.has(m.type));
-          if (closedWith) count(want.violation !== undefined ? "closed: parser refusal" : "closed: state refusal");
-          if (want.violation !== undefined && !stateful) assert.equal(closedWith, `closing VNC client: protocol violation: ${want.violation}`);
-          else if (closedWith !== undefined) assert.ok(stateful && closedWith.startsWith("closing VNC client: protocol violation: "), closedWith);
-          else assert.ok(!t.closed, "a client that sent nothing wrong stays connected");
+        try {
+          const failure = await playHandshake(t, p, offered[p.server]!);
+          count(failure?.replace(/\d+|".*"/g, "N") ?? "connected");
+          if (failure !== undefined) {
+            assert.ok(logs.includes(`VNC handshake failed: ${failure}`), `expected "${failure}", logs: ${logs.join(" | ")}`);
+            assert.ok(t.closed, "a failed handshake closes the connection");
+          } else {
+            const whole = Buffer.concat([Buffer.of(p.shared), ...p.messages.map((m: GeneratedMessage) => m.bytes)]);
+            const length = p.cut > 30 ? Math.max(1, whole.length - (p.cut - 30)) : whole.length;
+            // a whole stream may end with a full-screen update request: whatever pixel format and encodings
+            // the random messages chose, the server must encode and send a frame with them
+            const updatesBefore = server.stats.updates;
+            const fullRequest = p.fullUpdate && length === whole.length ? Buffer.of(3, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff) : Buffer.alloc(0);
+            const sent = Buffer.concat([whole.subarray(0, length), fullRequest]);
+            for (const c of chunksOf(sent, cutsFor(sent.length, p.splitSeed >>> 3))) t.deliver(c);
+            await settle(4);
+            // wait for the frame (PNG and JPEG are encoded on libuv's thread pool: real time, up to 5 s); an
+            // encoder failure closes the connection with "encoding failed", which the log check below catches
+            const deadline = Date.now() + 5000;
+            for (let i = 0; fullRequest.length > 0 && server.stats.updates === updatesBefore && !t.closed && Date.now() < deadline; i++) {
+              if (i < 20) await settle(1);
+              else await new Promise((r) => setTimeout(r, 1));
+            }
+            if (fullRequest.length > 0 && !t.closed) assert.ok(server.stats.updates > updatesBefore, `no update sent; logs: ${logs.join(" | ")}`);
+            assert.ok(logs.includes("VNC client connected"), `logs: ${logs.join(" | ")}`);
+            const want = expectedParse(p.messages, length - 1);
+            const closedWith = logs.find((l) => l.startsWith("closing VNC client: "));
+            const stateful = want.decoded.some((m) => STATEFUL.has(m.type));
+            if (closedWith) count(want.violation !== undefined ? "closed: parser refusal" : "closed: state refusal");
+            if (want.violation !== undefined && !stateful) assert.equal(closedWith, `closing VNC client: protocol violation: ${want.violation}`);
+            else if (closedWith !== undefined) assert.ok(stateful && closedWith.startsWith("closing VNC client: protocol violation: "), closedWith);
+            else assert.ok(!t.closed, "a client that sent nothing wrong stays connected");
+          }
+          assert.ok(!logs.some((l) => l.includes("internal error") || l.includes("encoding failed")), logs.join(" | "));
+        } finally {
+          // also after a failed check: a connection left open would fail every case after it
+          t.close();
+          await settle(1);
         }
-        assert.ok(!logs.some((l) => l.includes("internal error")), logs.join(" | "));
-        t.close();
-        await settle(1);
-        assert.equal(server.stats.clients, 0, "the connection is gone once its transport closed");
+        assert.equal(server.stats.clients, 0, `the connection is gone once its transport closed: ${JSON.stringify(server.connections.map((c) => ({ id: c.id, closed: c.isClosed, t: c.transport.closed, same: c.transport === t })))} logs ${logs.join(" | ")}`);
         return true;
       }),
       async finish() {
         // every outcome must have been reached, or the property proved less than it claims
         const floors = ["connected", "closed: parser refusal", "closed: state refusal", "unsupported protocol version N", "security type N was not offered", "VncAuth: Authentication failed", "VeNCrypt: unsupported VeNCrypt version N.N (only N.N)", "VeNCrypt: VeNCrypt subtype unknown(N) was not offered", "TLS handshake failed: the client sent no ClientHello"];
-        if (process.env.FUZZ_VERBOSE) console.log(seen);
+        if (process.env.FUZZ_VERBOSE) console.log(seen, servers.map((s) => s.server.stats));
         for (const s of servers) await s.server.close();
         // (only for a real run: a replay of one case reaches one outcome)
         const cases = [...seen.values()].reduce((a, b) => a + b, 0);
