@@ -73,13 +73,15 @@ export class LineChild {
     return parts;
   }
 
-  async stop(): Promise<void> {
+  /** Close its stdin (the feeders and the client exit on that), then SIGTERM after `graceMs`, SIGKILL 3 s later. */
+  async stop(graceMs = 2000): Promise<void> {
     if (this.exited) return;
     const gone = new Promise<void>((resolve) => this.proc.once("exit", () => resolve()));
     this.proc.stdin!.end();
-    const timer = setTimeout(() => this.proc.kill("SIGKILL"), 3000);
-    this.proc.kill("SIGTERM");
+    const term = setTimeout(() => this.proc.kill("SIGTERM"), graceMs);
+    const kill = setTimeout(() => this.proc.kill("SIGKILL"), graceMs + 3000);
     await gone;
-    clearTimeout(timer);
+    clearTimeout(term);
+    clearTimeout(kill);
   }
 }

@@ -108,7 +108,10 @@ interface RunningServer {
 async function startServer(kind: ServerKind, file: FrameFile, tools: PeerTools): Promise<RunningServer> {
   const size = [String(file.width), String(file.height)];
   if (kind === "ours") {
-    const feeder = new LineChild("our server", process.execPath, ["--import", "tsx", `${HERE}ours-feeder.ts`, file.path, file.scene, ...size, String(file.frames)]);
+    // VFIO_DISPLAY_BENCH_PROFILE=DIR: our server's process writes a V8 CPU profile there (where the time goes)
+    const dir = process.env.VFIO_DISPLAY_BENCH_PROFILE;
+    const profile = dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+    const feeder = new LineChild("our server", process.execPath, [...profile, "--import", "tsx", `${HERE}ours-feeder.ts`, file.path, file.scene, ...size, String(file.frames)]);
     const [, port] = await feeder.expect("listening", 30_000);
     return { pid: feeder.pid, port: Number(port), feeder, stop: () => feeder.stop() };
   }
@@ -134,7 +137,7 @@ async function startServer(kind: ServerKind, file: FrameFile, tools: PeerTools):
     feeder,
     stop: async () => {
       await feeder.stop();
-      await xvnc.stop();
+      await xvnc.stop(0); // Xvnc reads no stdin
     },
   };
 }
@@ -265,11 +268,13 @@ export interface ComparisonPlan {
   /** frames recorded per scene and height (frame 0 warms up, the rest are measured) */
   frames: (scene: RecordedScene, height: number) => number;
   baselineFrames: (height: number) => number;
+  /** runs per server and encoding, interleaved across the servers; the one with the most fps is kept */
+  rounds: (scene: RecordedScene) => number;
 }
 
 export function comparisonPlan(quick: boolean): ComparisonPlan {
   return quick
-    ? { sizes: [[320, 240]], scenes: ["desktop"], encodings: ["raw", "tight"], frames: () => 6, baselineFrames: () => 6 }
+    ? { sizes: [[320, 240]], scenes: ["desktop"], encodings: ["raw", "tight"], frames: () => 6, baselineFrames: () => 6, rounds: () => 1 }
     : {
         sizes: [[1920, 1080], [3840, 2160]],
         scenes: ["typing", "desktop", "video"],
@@ -277,6 +282,8 @@ export function comparisonPlan(quick: boolean): ComparisonPlan {
         // full-motion video costs every server ~0.1–1 s a frame in the lossless encodings: fewer frames
         frames: (scene, h) => (scene === "video" ? (h > 1080 ? 11 : 21) : h > 1080 ? 21 : 46),
         baselineFrames: (h) => (h > 1080 ? 6 : 11),
+        // other work on the shared machine stalls a run now and then: the better of two runs is kept
+        rounds: (scene) => (scene === "video" ? 1 : 2),
       };
 }
 
@@ -290,11 +297,16 @@ export async function benchServerComparison(quick: boolean, log: (line: string) 
       const file = recordedFrames(scene, w, h, plan.frames(scene, h));
       baselines.push(baseline(file, tools, Math.min(file.frames, plan.baselineFrames(h))));
       for (const encoding of plan.encodings) {
-        for (const server of SERVERS) {
-          const row = await compareOne(server, file, encoding, tools);
-          log(`${server} ${scene} ${w}x${h} ${encoding}: ${row.fps.toFixed(1)} fps, ${row.serverCpuMsPerFrame.toFixed(2)} ms CPU/frame, ${Math.round(row.bytesPerFrame)} B/frame`);
-          rows.push(row);
+        const best = new Map<ServerKind, ComparisonRow>();
+        for (let round = 0; round < plan.rounds(scene); round++) {
+          for (const server of SERVERS) {
+            const row = await compareOne(server, file, encoding, tools);
+            log(`${server} ${scene} ${w}x${h} ${encoding}: ${row.fps.toFixed(1)} fps, ${row.serverCpuMsPerFrame.toFixed(2)} ms CPU/frame, ${Math.round(row.bytesPerFrame)} B/frame, p50 ${row.latencyP50Ms.toFixed(1)} ms`);
+            const kept = best.get(server);
+            if (!kept || row.fps > kept.fps || (row.fps === kept.fps && row.latencyP50Ms < kept.latencyP50Ms)) best.set(server, row);
+          }
         }
+        rows.push(...SERVERS.map((s) => best.get(s)!));
       }
     }
   }
