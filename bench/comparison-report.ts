@@ -62,7 +62,7 @@ export function comparisonMarkdown(report: ComparisonReport, date: string, chart
   L.push("- **ours**: the frames copied into a model mbochs vGPU's VRAM by its guest (desktop: two buffers, page flips), the display consumer, our server; a child process. CPU: the process's user+system from /proc minus the guest's copy (timed with process.cpuUsage around it; nothing else of ours runs then).");
   L.push("- **libvncserver**: bench/peers/libvncserver-feeder.c reads each frame into a guest buffer, compares it with the server's framebuffer in 16-pixel blocks (memcmp), copies changed blocks and marks QEMU-style rectangles. CPU: the process's from /proc minus the frame read (thread CPU clock).");
   L.push("- **Xvnc**: bench/peers/xshm-feeder.c puts each whole frame with XShmPutImage; Xvnc finds the changes itself. CPU: the Xvnc process's from /proc (its copy out of the shared segment included; the X client's is not).");
-  L.push("- Each server ran twice per scene and encoding (video once), interleaved with the others; the run with more frames per second is kept, since other work on the shared machine stalls a run now and then.");
+  L.push("- At 1080p each server ran twice per typing/desktop scene and encoding, interleaved with the others, and the run with more frames per second is kept (other work on the shared machine stalls a run now and then); video and 4K ran once.");
   L.push("- Latency: frame ready (pixels where the server reads them) → the viewer has decoded every changed 16×16 block (lossless: exact; JPEG: block mean nearer the new frame). CPU resolution is one clock tick (10 ms) over the run. RSS: VmRSS of the server process at the end (ours includes Node/V8 and the vGPU's VRAM).");
   L.push("");
   L.push("## Results");

@@ -20,7 +20,7 @@ const comparisonOnly = process.argv.includes("--comparison-only");
 const outIndex = process.argv.indexOf("--out");
 const outDir = outIndex > 0 ? process.argv[outIndex + 1]! : quick ? join(tmpdir(), "vfio-display-bench-quick") : new URL("./results", import.meta.url).pathname;
 if (comparisonOnly) {
-  const comparison = await benchServerComparison(quick, (l) => process.stderr.write(`${l}\n`));
+  const comparison = await benchServerComparison(quick, (l) => process.stderr.write(`${l}\n`), (partial) => writeComparison(partial, outDir));
   const written = writeComparison(comparison, outDir);
   if (json) console.log(JSON.stringify({ quick, node: process.version, comparison, written }, null, 2));
   else console.log(`${comparisonMarkdown(comparison, new Date().toISOString().slice(0, 10), [])}\nwritten: ${written.join(", ")}`);

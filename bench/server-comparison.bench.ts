@@ -269,7 +269,7 @@ export interface ComparisonPlan {
   frames: (scene: RecordedScene, height: number) => number;
   baselineFrames: (height: number) => number;
   /** runs per server and encoding, interleaved across the servers; the one with the most fps is kept */
-  rounds: (scene: RecordedScene) => number;
+  rounds: (scene: RecordedScene, height: number) => number;
 }
 
 export function comparisonPlan(quick: boolean): ComparisonPlan {
@@ -280,25 +280,32 @@ export function comparisonPlan(quick: boolean): ComparisonPlan {
         scenes: ["typing", "desktop", "video"],
         encodings: [...COMPARED_ENCODINGS],
         // full-motion video costs every server ~0.1–1 s a frame in the lossless encodings: fewer frames
-        frames: (scene, h) => (scene === "video" ? (h > 1080 ? 11 : 21) : h > 1080 ? 21 : 46),
+        frames: (scene, h) => (scene === "video" ? (h > 1080 ? 7 : 21) : h > 1080 ? 16 : 46),
         baselineFrames: (h) => (h > 1080 ? 6 : 11),
-        // other work on the shared machine stalls a run now and then: the better of two runs is kept
-        rounds: (scene) => (scene === "video" ? 1 : 2),
+        // other work on the shared machine stalls a run now and then: the better of two runs is kept where
+        // runs are short (1080p typing and desktop)
+        rounds: (scene, h) => (scene === "video" || h > 1080 ? 1 : 2),
       };
 }
 
-export async function benchServerComparison(quick: boolean, log: (line: string) => void = () => {}): Promise<ComparisonReport> {
+/** `progress` gets the report so far after each recording (a long run leaves partial results if stopped). */
+export async function benchServerComparison(
+  quick: boolean,
+  log: (line: string) => void = () => {},
+  progress: (partial: ComparisonReport) => void = () => {},
+): Promise<ComparisonReport> {
   const tools = peerTools();
   const plan = comparisonPlan(quick);
   const rows: ComparisonRow[] = [];
   const baselines: Baseline[] = [];
+  const versions = { libvncserver: packageVersion("libvncserver-dev"), xvnc: packageVersion("tigervnc-standalone-server") };
   for (const [w, h] of plan.sizes) {
     for (const scene of plan.scenes) {
       const file = recordedFrames(scene, w, h, plan.frames(scene, h));
       baselines.push(baseline(file, tools, Math.min(file.frames, plan.baselineFrames(h))));
       for (const encoding of plan.encodings) {
         const best = new Map<ServerKind, ComparisonRow>();
-        for (let round = 0; round < plan.rounds(scene); round++) {
+        for (let round = 0; round < plan.rounds(scene, h); round++) {
           for (const server of SERVERS) {
             const row = await compareOne(server, file, encoding, tools);
             log(`${server} ${scene} ${w}x${h} ${encoding}: ${row.fps.toFixed(1)} fps, ${row.serverCpuMsPerFrame.toFixed(2)} ms CPU/frame, ${Math.round(row.bytesPerFrame)} B/frame, p50 ${row.latencyP50Ms.toFixed(1)} ms`);
@@ -308,12 +315,8 @@ export async function benchServerComparison(quick: boolean, log: (line: string) 
         }
         rows.push(...SERVERS.map((s) => best.get(s)!));
       }
+      progress({ quick, rows, baselines, versions });
     }
   }
-  return {
-    quick,
-    rows,
-    baselines,
-    versions: { libvncserver: packageVersion("libvncserver-dev"), xvnc: packageVersion("tigervnc-standalone-server") },
-  };
+  return { quick, rows, baselines, versions };
 }
