@@ -1,8 +1,9 @@
 /**
  * Guest register programs and GGTT tables on GVT, with checked memory: random sequences of valid display
  * operations (show, flip, cursor, hotspot, disable), random writes to the plane/pipe/cursor registers of
- * every pipe (PIPECONF, PIPESRC, PLANE_CTL/STRIDE/OFFSET/SURF, CURCNTR/CURBASE/CURPOS, PVINFO hotspot) and
- * random GGTT entries (any page number, past the end of RAM, not present). After each program the display
+ * every pipe (PIPECONF, PIPESRC, PLANE_CTL/STRIDE/OFFSET/SURF, CURCNTR/CURBASE/CURPOS, PVINFO hotspot),
+ * random GGTT entries (any page number, past the end of RAM, not present) and whole random tables for a
+ * surface (scattered, repeated frames). After each program the display
  * consumer polls (QUERY, GET_GFX_DMABUF, mmap, frame read), and the plane is also exported and read byte
  * by byte directly. Invariant: nothing throws — in particular no GuestMemoryFault, i.e. no read outside
  * guest memory or past a mapping — and a plane the driver accepts can be mapped and read whole.
@@ -52,7 +53,11 @@ export function gvtGuestOps(guest: GvtGuest, ram: GuestRam) {
       const e = encodePte(pfn);
       guest.writePteRaw(gma, present ? e.lo : e.lo & ~1, e.hi);
     });
-  const step = fc.oneof({ weight: 5, arbitrary: valid }, { weight: 4, arbitrary: regWrite }, { weight: 1, arbitrary: hotspot }, { weight: 2, arbitrary: pteWrite });
+  /** a whole table for one surface: its pages to random frames (scattered, repeated, past RAM's end) */
+  const tableWrite = fc
+    .tuple(fc.constantFrom(a, b, cur), fc.array(fc.oneof({ weight: 4, arbitrary: fc.nat({ max: ram.pageCount - 1 }) }, { weight: 1, arbitrary: fc.nat({ max: 0xfffff }) }), { minLength: 1, maxLength: 16 }))
+    .map(([s, pfns]) => () => guest.mapPages(s.gma, Array.from({ length: s.pfns.length }, (_, i) => pfns[i % pfns.length]!)));
+  const step = fc.oneof({ weight: 5, arbitrary: valid }, { weight: 4, arbitrary: regWrite }, { weight: 1, arbitrary: hotspot }, { weight: 2, arbitrary: pteWrite }, { weight: 1, arbitrary: tableWrite });
   return {
     step,
     /** Put the surfaces' GGTT entries back (random PTE writes would otherwise leave every plane unmapped). */
