@@ -2,18 +2,39 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
-test("the quick bench runs the QUERY_GFX_PLANE benchmark and reports calls/s and heap bytes per call", () => {
-  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "bench/run.ts", "--quick", "--json"], {
+test("the quick bench runs the QUERY_GFX_PLANE benchmark and reports calls/s and heap bytes per call", (t) => {
+  const out = mkdtempSync(join(tmpdir(), "bench-smoke-"));
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "bench/run.ts", "--quick", "--json", "--out", out], {
     cwd: root,
     encoding: "utf8",
-    timeout: 120_000,
+    timeout: 180_000,
   });
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
+  // the side-by-side with libvncserver and Xvnc: a row per server for each encoding, every frame delivered
+  const rows = report.comparison.rows as Array<{ server: string; encoding: string; frames: number; delivered: number; bytesPerFrame: number; fps: number }>;
+  for (const server of ["ours", "libvncserver", "xvnc"]) {
+    const mine = rows.filter((row) => row.server === server);
+    assert.deepEqual(mine.map((row) => row.encoding), ["raw", "tight"], server);
+    for (const row of mine) {
+      assert.ok(row.frames > 0 && row.delivered > 0, `${server} ${row.encoding}: ${row.delivered}/${row.frames} frames delivered`);
+      assert.ok(row.bytesPerFrame > 0 && row.fps > 0, `${server} ${row.encoding}: ${row.bytesPerFrame} bytes/frame, ${row.fps} fps`);
+    }
+  }
+  const [baseline] = report.comparison.baselines;
+  assert.ok(baseline.memcmpMs >= 0 && baseline.zlib6Bytes > 0 && baseline.jpegBytes > 0 && baseline.oursDamageMs > 0);
+  const md = report.written.find((p: string) => p.endsWith(".md"));
+  assert.match(readFileSync(md, "utf8"), /\| desktop \| 320x240 \| Tight \| xvnc \|/);
+  assert.equal(report.written.filter((p: string) => p.endsWith(".svg")).length, 3);
+  for (const p of report.written) assert.ok(existsSync(p) && p.startsWith(out), p);
   assert.equal(report.quick, true);
   const [query] = report.results;
   assert.match(query.name, /QUERY_GFX_PLANE/);

@@ -1,0 +1,72 @@
+/** The server comparison's results file and plots: ratios to the best peer, goal marks, SVG bars. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { comparisonMarkdown, ratios } from "../../bench/comparison-report.ts";
+import type { ComparisonReport, ComparisonRow, ServerKind } from "../../bench/server-comparison.bench.ts";
+import { barChartSvg } from "../../bench/svg-bar-chart.ts";
+
+function row(server: ServerKind, encoding: string, cpu: number, bytes: number, fps: number): ComparisonRow {
+  return {
+    server,
+    scene: "desktop",
+    width: 1920,
+    height: 1080,
+    encoding,
+    updates: server === "libvncserver" ? "requests" : "cu",
+    frames: 45,
+    delivered: 45,
+    fps,
+    serverCpuMsPerFrame: cpu,
+    bytesPerFrame: bytes,
+    latencyP50Ms: 5,
+    latencyP99Ms: 9,
+    rssBytes: 64 << 20,
+  };
+}
+
+const rows = [
+  row("ours", "tight", 4, 1000, 60),
+  row("libvncserver", "tight", 8, 900, 50),
+  row("xvnc", "tight", 2, 1200, 55),
+  row("ours", "tight-jpeg-q80", 3, 500, 30),
+  row("libvncserver", "tight-jpeg-q80", 0, 400, 60),
+  row("xvnc", "tight-jpeg-q80", 5, 600, 40),
+];
+
+test("ratios divide our figure by the best peer's: least CPU, fewest bytes, most frames per second", () => {
+  const [tight, jpeg] = ratios(rows);
+  assert.deepEqual(tight, { scene: "desktop", size: "1080p", encoding: "tight", cpu: 2, bytes: 1000 / 900, fps: 60 / 55, lossless: true });
+  // a peer whose CPU was under one clock tick has no measured figure: no ratio rather than infinity
+  assert.ok(Number.isNaN(jpeg!.cpu));
+  assert.equal(jpeg!.bytes, 500 / 400);
+  assert.equal(jpeg!.fps, 0.5);
+  assert.equal(jpeg!.lossless, false);
+});
+
+test("the results file marks the goals: CPU and bytes only on lossless encodings, fps everywhere", () => {
+  const report: ComparisonReport = { quick: false, rows, baselines: [], versions: { libvncserver: "0.9.14", xvnc: "1.12.0" } };
+  const md = comparisonMarkdown(report, "2026-01-02", ["a.svg"]);
+  assert.match(md, /^# Server comparison, 2026-01-02$/m);
+  assert.match(md, /\| desktop \| 1080p \| Tight \| 2\.00× ✗ \| 1\.11× ✗ \| 1\.09× ✓ \|/);
+  assert.match(md, /\| desktop \| 1080p \| Tight JPEG q80 \| – \(peer under one clock tick\) \| 1\.25× \| 0\.50× ✗ \|/);
+  assert.match(md, /\| desktop \| 1080p \| Tight \| libvncserver \| requests \| 50\.0 \| 8\.00 \| 900 \|/);
+  assert.match(md, /!\[a\.svg\]\(a\.svg\)/);
+});
+
+test("a bar chart has one bar per finite value, none for missing ones or for zero on a log axis", () => {
+  const svg = barChartSvg({
+    title: "CPU <per> frame",
+    unit: "ms",
+    log: true,
+    series: ["ours", "libvncserver", "xvnc"],
+    groups: [
+      { label: "desktop Tight", values: [4, 8, 2] },
+      { label: "video Raw", values: [Number.NaN, 0, 300] },
+    ],
+  });
+  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assert.equal((svg.match(/<rect x="\d[^"]*" y="[\d.]+" width="12"/g) ?? []).length, 4);
+  assert.match(svg, /CPU &lt;per&gt; frame/);
+  assert.match(svg, /\(log scale\)/);
+  assert.match(svg, /<title>xvnc video Raw: 300 ms<\/title>/);
+});
