@@ -24,6 +24,9 @@ import { HostKernel } from "../../src/kernel/host-kernel.ts";
 import { bochsFixture } from "../helpers/bochs-fixture.ts";
 import { nextUuid } from "../helpers/ioctl-args.ts";
 import { ALL_REQUESTS } from "../fuzz/ioctl-oracle.ts";
+import { gvtGuestOps } from "../fuzz/targets/gvt-guest-program.ts";
+import { gvtDevice } from "../helpers/gvt-fixture.ts";
+import { GvtGuest } from "../../src/guest/gvt-guest.ts";
 
 // the fuzz targets' list: every VFIO device request, and DMA_BUF_IOCTL_SYNC sent to a device fd
 const REQUESTS = ALL_REQUESTS;
@@ -207,61 +210,16 @@ test("mbochs: random pread/pwrite offsets and lengths never throw and answer cou
   );
 });
 
-test("gvt: random ioctls never throw and never write outside the reply, while the guest writes random registers and GGTT entries", async () => {
-  const { GuestRam } = await import("../../src/kernel/guest-ram.ts");
-  const { createGvtParent, encodePte } = await import("../../src/drivers/gvt/index.ts");
-  const { GvtGuest } = await import("../../src/guest/gvt-guest.ts");
-  const ram = new GuestRam(8 * 1024 * 1024);
-  const kernel = new HostKernel().registerParent(createGvtParent({ guestRam: ram }));
-  const uuid = nextUuid();
-  assert.equal(kernel.bus.create("i915-gvt", "GVTg_V5_8", uuid), 0);
-  const dev = kernel.openDevice(uuid);
-  const guestDev = kernel.openDevice(uuid);
-  assert.ok(typeof dev !== "number" && typeof guestDev !== "number");
-  const guest = GvtGuest.attach(guestDev, ram);
-  // Two valid framebuffers and a cursor to flip between, so QUERY and GET succeed often.
-  const a = guest.allocSurface({ width: 320, height: 200 });
-  const b = guest.allocSurface({ width: 320, height: 200, modifier: 0x0100000000000001n });
-  const cur = guest.allocCursor(64);
-  const { hidden } = guest;
-  // pipe A's PIPECONF, PIPESRC, PLANE_CTL, PLANE_STRIDE, PLANE_SURF; CURCNTR, CURBASE, CURPOS; PVINFO hotspot
-  const REGS = [0x70008, 0x6001c, 0x70180, 0x70188, 0x7019c, 0x70080, 0x70084, 0x70088, 0x78830, 0x78834, 0x71008];
-  const valid = fc.constantFrom<() => void>(
-    () => guest.show(a),
-    () => guest.show(b),
-    () => guest.flip(a),
-    () => guest.flip(b),
-    () => guest.setCursor(cur),
-    () => guest.moveCursor(-3, 7),
-    () => guest.disablePlane(),
-    () => guest.hideCursor(),
-  );
-  const regWrite = fc
-    .tuple(fc.constantFrom(...REGS), fc.oneof(fc.nat({ max: 0xffffffff }), fc.constantFrom(0, 0x80000000, 0x84000000, 0x27, a.gma, b.gma, hidden.base)))
-    .map(([reg, v]) => () => guest.writeReg(reg, v));
-  const pteWrite = fc
-    .tuple(fc.oneof(fc.constantFrom(a.gma, b.gma + 4096, cur.gma, hidden.base + hidden.size - 4096), fc.nat({ max: 0xffffffff })), fc.nat({ max: ram.pageCount + 8 }), fc.boolean())
-    .map(([gma, pfn, present]) => () => {
-      const e = encodePte(pfn);
-      guest.writePteRaw(gma, present ? e.lo : e.lo & ~1, e.hi);
-    });
-  const step = fc
-    .array(fc.oneof({ weight: 6, arbitrary: valid }, { weight: 3, arbitrary: regWrite }, { weight: 1, arbitrary: pteWrite }), { maxLength: 4 })
-    .map((ops) => () => {
-      for (const op of ops) op();
-      // keep the framebuffers mapped most of the time: rewrite their entries after random PTE writes
-      guest.mapPages(a.gma, a.pfns);
-      guest.mapPages(b.gma, b.pfns);
-      guest.mapPages(cur.gma, cur.pfns);
-      // a consumer polling both planes keeps their objects (and ids) alive for the GETs below
-      for (const type of [1, 2]) {
-        const q = new Uint8Array(64);
-        setU32(q, 0, 64);
-        setU32(q, 4, 2);
-        setU32(q, 8, type);
-        guestDev.ioctl(VFIO_DEVICE_QUERY_GFX_PLANE, q);
-      }
-    });
+test("gvt: random ioctls never throw and never write outside the reply, while the guest writes random registers and GGTT entries", () => {
+  const { dev, guestDev, ram } = gvtDevice({ ramMiB: 8, type: "GVTg_V5_8" });
+  // the GVT guest steps of the fuzz targets: valid flips, random plane registers and GGTT entries
+  const ops = gvtGuestOps(GvtGuest.attach(guestDev, ram), ram);
+  const step = fc.array(ops.step, { maxLength: 4 }).map((steps) => () => {
+    for (const s of steps) s();
+    // keep the framebuffers mapped most of the time; a consumer polling both planes keeps their ids alive
+    ops.remapSurfaces();
+    ops.pollPlanes(guestDev);
+  });
   fuzzDevice(dev, step, [
     VFIO_DEVICE_GET_INFO,
     VFIO_DEVICE_GET_REGION_INFO,
