@@ -4,6 +4,7 @@
  * decodes to, or the exact ProtocolViolation text. `decideAt` is how many of its bytes the parser needs
  * before it can know: all of them for a good message, the header for a refused one.
  */
+import { deflateSync } from "node:zlib";
 import fc from "fast-check";
 import type { ClientMessage, ClientMessageLimits } from "../../src/rfb/client-messages.ts";
 
@@ -101,11 +102,21 @@ function clientCutText(limits: ClientMessageLimits): fc.Arbitrary<GeneratedMessa
   const extended = fc
     .tuple(u32, fc.oneof({ weight: 4, arbitrary: fc.uint8Array({ maxLength: Math.min(max - 4, 64) }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: max - 4 }).map((n) => new Uint8Array(n)) }))
     .map(([flags, payload]) => good(Buffer.concat([head(-(payload.length + 4)), bytes([flags, "u32"]), payload]), { type: "extendedClipboard", flags: flags >>> 0, payload: Buffer.from(payload) }));
+  // ExtendedClipboard Provide of text: zlib of (u32 length, text), the length right or wrong, sometimes a
+  // small stream that inflates past the cut-text limit (a zlib bomb)
+  const provide = fc.tuple(fc.uint8Array({ maxLength: 40 }), fc.integer({ min: -2, max: 2 }), fc.boolean()).map(([text, lengthError, bomb]) => {
+    const plain = bomb ? Buffer.alloc(max * 4) : Buffer.concat([bytes([Math.max(0, text.length + lengthError), "u32"]), text]);
+    // over a small limit the stream is cut short: a broken zlib stream, also worth sending
+    return deflateSync(plain, { level: 9 }).subarray(0, max - 4);
+  });
+  const provideMessage = fc.tuple(fc.oneof(fc.constantFrom(0x10000001), u32), provide).map(([flags, payload]) =>
+    good(Buffer.concat([head(-(payload.length + 4)), bytes([flags, "u32"]), payload]), { type: "extendedClipboard", flags: flags >>> 0, payload: Buffer.from(payload) }),
+  );
   const noFlags = fc.integer({ min: 1, max: 3 }).map((n) => refused(Buffer.concat([head(-n), Buffer.alloc(n)]), `extended ClientCutText of ${n} bytes has no flags`, 8));
   const tooLong = fc
     .oneof(fc.constantFrom(max + 1, -(max + 1), 0x7fffffff, -0x80000000), fc.integer({ min: max + 1, max: 0x7fffffff }), fc.integer({ min: -0x80000000, max: -(max + 1) }))
     .map((len) => refused(head(len), `ClientCutText of ${Math.abs(len)} bytes (at most ${max})`, 8));
-  return fc.oneof({ weight: 4, arbitrary: text }, { weight: 3, arbitrary: extended }, { weight: 1, arbitrary: noFlags }, { weight: 1, arbitrary: tooLong });
+  return fc.oneof({ weight: 4, arbitrary: text }, { weight: 3, arbitrary: extended }, { weight: 2, arbitrary: provideMessage }, { weight: 1, arbitrary: noFlags }, { weight: 1, arbitrary: tooLong });
 }
 
 const fence = fc.oneof(

@@ -79,18 +79,21 @@ const settle = async (rounds = 3): Promise<void> => {
 interface Server {
   server: RfbServer;
   logs: string[];
+  /** what reached the guest side: key/pointer events and clipboard texts */
+  received: { inputs: number; clipboards: number };
 }
 
 async function makeServer(security: readonly SecurityType[]): Promise<Server> {
   const con = new Console("fuzz");
   con.publishSurface({ width: 32, height: 24, pixels: new Uint32Array(32 * 24).map((_, i) => i * 2654435761) });
-  con.setInputSink({ input: () => {}, clipboard: () => {} });
+  const received = { inputs: 0, clipboards: 0 };
+  con.setInputSink({ input: () => void received.inputs++, clipboard: () => void received.clipboards++ });
   con.setSizeRequestHandler(() => "forwarded");
   const logs: string[] = [];
   const log: Logger = { debug: () => {}, info: (_f, m) => logs.push(m), warn: (_f, m) => logs.push(m), error: (_f, m) => logs.push(m) };
   const server = new RfbServer({ console: con, security, log, tcp: null, limits: LIMITS, lockout: new AuthLockout({ maxFailures: 1e9 }) });
   await server.listen();
-  return { server, logs };
+  return { server, logs, received };
 }
 
 /** Play one client; returns the handshake failure reason the server must log, or undefined if it must accept. */
@@ -208,11 +211,15 @@ export const rfbSession: FuzzTarget = {
       async finish() {
         // every outcome must have been reached, or the property proved less than it claims
         const floors = ["connected", "closed: parser refusal", "closed: state refusal", "unsupported protocol version N", "security type N was not offered", "VncAuth: Authentication failed", "VeNCrypt: unsupported VeNCrypt version N.N (only N.N)", "VeNCrypt: VeNCrypt subtype unknown(N) was not offered", "TLS handshake failed: the client sent no ClientHello"];
-        if (process.env.FUZZ_VERBOSE) console.log(seen, servers.map((s) => s.server.stats));
+        if (process.env.FUZZ_VERBOSE) console.log(seen, servers.map((s) => ({ ...s.server.stats, ...s.received })));
         for (const s of servers) await s.server.close();
         // (only for a real run: a replay of one case reaches one outcome)
         const cases = [...seen.values()].reduce((a, b) => a + b, 0);
-        if (cases >= 5000) for (const f of floors) assert.ok((seen.get(f) ?? 0) > 0, `outcome "${f}" never happened: ${JSON.stringify([...seen])}`);
+        if (cases >= 5000) {
+          for (const f of floors) assert.ok((seen.get(f) ?? 0) > 0, `outcome "${f}" never happened: ${JSON.stringify([...seen])}`);
+          // input and clipboard text (plain and inflated from ExtendedClipboard Provide) did reach the guest
+          for (const s of servers) assert.ok(s.received.inputs > 0 && s.received.clipboards > 0, JSON.stringify(s.received));
+        }
         for (const s of servers) await s.server.close();
       },
     };
