@@ -193,19 +193,26 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     };
     let rounds = 0;
     const t0 = Date.now();
-    // the warm baseline: after one full round, so every path (resize, reset, reboot) has run once
-    await round();
-    await sleep(Math.min(2000, ms / 10));
-    gc();
-    const baseline = sample(vgpu.kernel);
-    say(`warm baseline after round 1: ${memoryLine(baseline)}, fds ${baseline.fds}, model fds ${baseline.modelFds}`);
+    // The warm baseline: a quarter into the run, after at least one full round, so every path (resize, reset,
+    // reboot) has run and the viewers' receive backlogs (bounded: BYTE_SOURCE_HIGH_WATER each) and the
+    // allocator's pools have filled; what grows after that is growth.
+    let baseline: MemorySample | undefined;
+    const takeBaseline = (): MemorySample => {
+      gc();
+      const b = sample(vgpu.kernel);
+      say(`warm baseline after round ${rounds}: ${memoryLine(b)}, fds ${b.fds}, model fds ${b.modelFds}`);
+      return b;
+    };
     // rounds through the run (about one per 5 s, at least one more), the last one ending at the deadline
     const roundEvery = Math.max(5000, ms / 12);
     do {
       const next = Date.now() + roundEvery;
       await round();
       await sleep(Math.max(0, Math.min(next, t0 + ms) - Date.now()));
-    } while (Date.now() < t0 + ms - roundEvery / 2);
+      // sampled, like the end, a while after a round's last mode change: the same point in its cycle
+      if (!baseline && Date.now() >= t0 + ms / 4) baseline = takeBaseline();
+    } while (Date.now() < t0 + ms - roundEvery / 2 || !baseline);
+    if (baseline === undefined) throw new Error("unreachable: the loop runs until the baseline is taken");
     // every client gets the final mode's frames: let them land, then measure in the baseline's mode and clients
     await sleep(1000);
     gc();

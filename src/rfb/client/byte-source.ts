@@ -4,6 +4,15 @@
  */
 export class ConnectionClosed extends Error {}
 
+/** Who can stop and restart the bytes coming in (the socket), so a client that decodes slower than the server sends holds a bounded backlog. */
+export interface FlowControl {
+  pause(): void;
+  resume(): void;
+}
+
+/** Unread bytes above which the stream is paused (unless a pending read needs more); resumed below half. */
+export const BYTE_SOURCE_HIGH_WATER = 2 * 1024 * 1024;
+
 export class ByteSource {
   private chunks: Buffer[] = [];
   private buffered = 0;
@@ -11,12 +20,21 @@ export class ByteSource {
   private error: Error | undefined;
   /** bytes handed out so far (for statistics: bytes per frame) */
   consumed = 0;
+  private flow: FlowControl | undefined;
+  private paused = false;
+
+  /** Let this source pause its stream while too much is unread: TCP's window then slows the server down. */
+  setFlowControl(flow: FlowControl): void {
+    this.flow = flow;
+    this.checkFlow();
+  }
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     this.serve();
+    this.checkFlow();
   }
 
   /** The stream ended or failed: pending and future reads reject with `e`. */
@@ -38,6 +56,7 @@ export class ByteSource {
     if (this.error) return Promise.reject(this.error);
     return new Promise((resolve, reject) => {
       this.waiter = { n, resolve, reject };
+      this.checkFlow();
     });
   }
 
@@ -57,6 +76,19 @@ export class ByteSource {
     return (await this.read(4)).readInt32BE(0);
   }
 
+  /** Pause above the high-water mark, resume below half of it, and never stay paused while a read waits for more. */
+  private checkFlow(): void {
+    if (!this.flow) return;
+    const wanted = this.waiter?.n ?? 0;
+    if (!this.paused && this.buffered > Math.max(BYTE_SOURCE_HIGH_WATER, wanted)) {
+      this.paused = true;
+      this.flow.pause();
+    } else if (this.paused && (this.buffered < BYTE_SOURCE_HIGH_WATER / 2 || this.buffered < wanted)) {
+      this.paused = false;
+      this.flow.resume();
+    }
+  }
+
   private serve(): void {
     const w = this.waiter;
     if (!w || this.buffered < w.n) return;
@@ -72,6 +104,7 @@ export class ByteSource {
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
       this.buffered -= n;
+      if (this.paused) this.checkFlow();
       return out;
     }
     const out = Buffer.allocUnsafe(n);
@@ -85,6 +118,7 @@ export class ByteSource {
       else this.chunks[0] = c.subarray(k);
     }
     this.buffered -= n;
+    if (this.paused) this.checkFlow();
     return out;
   }
 }

@@ -49,6 +49,8 @@ class TcpClientStream implements ClientStream {
   constructor(private readonly raw: Socket) {
     this.socket = raw;
     this.attach(raw);
+    // pausing the raw socket also holds TLS back (the TLS socket reads through it)
+    this.source.setFlowControl({ pause: () => this.raw.pause(), resume: () => this.raw.resume() });
   }
 
   write(data: Uint8Array): void {
@@ -145,6 +147,7 @@ class WebSocketClientStream implements ClientStream {
       this.lastError = e;
     });
     ws.on("close", () => this.finish(this.lastError));
+    this.source.setFlowControl({ pause: () => ws.pause(), resume: () => ws.resume() });
   }
 
   write(data: Uint8Array): void {
