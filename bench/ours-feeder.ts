@@ -6,12 +6,11 @@
  *
  *   node --import tsx bench/ours-feeder.ts <frames file> <scene> <width> <height> <frames>
  * stdout "listening <port>"; stdin "put <i>" -> "ready <i> <frame-ready CLOCK_MONOTONIC ns> <guest CPU ns so far>"
- * The guest's copy (pread into VRAM + the flip) is timed with process.cpuUsage() around it — nothing else
- * of ours runs then, as the bench waits for the previous frame to be delivered — and reported so the bench
- * counts only the consumer's and server's share of the process CPU.
+ * The guest's copy (pread into VRAM + the flip) and this script's own talking to the bench are timed with
+ * process.cpuUsage() around them — nothing else of ours runs then, as the bench waits for the previous frame
+ * to be delivered — and reported, so the bench counts only the consumer's and server's share of the CPU.
  */
 import { openSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { NoneSecurity } from "../src/rfb/security/none.ts";
 import { RfbServer } from "../src/rfb/server.ts";
 import { readFrame, type FrameFile, type RecordedScene } from "./frame-recording.ts";
@@ -31,21 +30,34 @@ const server = new RfbServer({ console: consumer.console, tcp: { host: "127.0.0.
 const { tcp } = await server.listen();
 console.log(`listening ${tcp!.port}`);
 
-let guestCpuNs = 0n;
-for await (const line of createInterface({ input: process.stdin })) {
-  const m = /^put (\d+)$/.exec(line);
-  if (!m) break;
-  const i = Number(m[1]);
+let guestCpuNs = 0;
+const usNs = (c: NodeJS.CpuUsage): number => (c.user + c.system) * 1000;
+
+function put(i: number): void {
   const c0 = process.cpuUsage();
   const n = flips ? i % 2 : 0;
   readFrame(fd, file, i, buffers[n]!.pixels);
   display.present(n);
-  const c = process.cpuUsage(c0);
-  guestCpuNs += BigInt(c.user + c.system) * 1000n;
   const ready = process.hrtime.bigint();
+  guestCpuNs += usNs(process.cpuUsage(c0));
   consumer.refresh(); // the consumer's next tick; its compare, copy and the encodes it triggers are ours
-  console.log(`ready ${i} ${ready} ${guestCpuNs}`);
+  const c1 = process.cpuUsage();
+  process.stdout.write(`ready ${i} ${ready} ${guestCpuNs}\n`);
+  guestCpuNs += usNs(process.cpuUsage(c1));
 }
-await server.close();
-consumer.stop();
-process.exit(0);
+
+let pending = "";
+process.stdin.on("data", (chunk: Buffer) => {
+  pending += chunk.toString("latin1");
+  for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
+    const m = /^put (\d+)$/.exec(pending.slice(0, nl));
+    pending = pending.slice(nl + 1);
+    if (m) put(Number(m[1]));
+  }
+});
+process.stdin.on("end", () => {
+  void server.close().then(() => {
+    consumer.stop();
+    process.exit(0);
+  });
+});
