@@ -23,8 +23,10 @@ test("a real eventfd: the counter adds up and read() resets it (0 when nothing c
   assert.equal(e.close(), -Errno.EBADF);
 });
 
-test("poll: a listener is told once per signal, without blocking the event loop", async () => {
+test("poll: a listener is told once per signal, without blocking the event loop", async (t) => {
   const e = created();
+  // closed whatever happens: an outstanding poll would keep the test process alive
+  t.after(() => void e.close());
   let heard = 0;
   const signalled = new Promise<number>((resolve) => {
     e.onSignal(() => {
@@ -40,7 +42,8 @@ test("poll: a listener is told once per signal, without blocking the event loop"
   clearInterval(ticker);
   assert.equal(heard, 1);
   assert.ok(at - sent >= 25 && at - sent < 1000, `told after ${at - sent} ms`);
-  assert.ok(ticks >= 3, `the event loop kept running (${ticks} ticks)`);
+  // a blocked loop would not tick at all (how often it ticks depends on the machine's load)
+  assert.ok(ticks >= 1, `the event loop kept running (${ticks} ticks)`);
   // The backend drained the counter for the listener: no second notification without a new signal.
   await new Promise((r) => setTimeout(r, 120));
   assert.equal(heard, 1);
