@@ -41,6 +41,10 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const selected = names.length > 0 ? FUZZ_TARGETS.filter((t) => names.includes(t.name)) : FUZZ_TARGETS;
+if (values.seed !== undefined && !Number.isSafeInteger(Number(values.seed))) {
+  console.error(`fuzz: --seed must be an integer, got ${values.seed}`);
+  process.exit(2);
+}
 const seed = values.seed !== undefined ? Number(values.seed) | 0 : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
 
 // an exception outside a case (a socket handler, a stray promise) is a finding of the target running
