@@ -48,7 +48,8 @@ export function ratios(rows: ComparisonRow[]): Ratio[] {
 const mark = (ok: boolean): string => (ok ? "✓" : "✗");
 const ratioOrNaN = (ours: number, best: number): number => (best > 0 ? ours / best : Number.NaN);
 const ratioCell = (r: number, goal: ((r: number) => boolean) | undefined): string =>
-  Number.isNaN(r) ? "– (peer under one clock tick)" : `${n2(r)}×${goal ? ` ${mark(goal(r))}` : ""}`;
+  // near 1 two decimals would hide which side of the goal a ratio is on
+  Number.isNaN(r) ? "– (peer under one clock tick)" : `${Math.abs(r - 1) < 0.005 ? r.toFixed(3) : n2(r)}×${goal ? ` ${mark(goal(r))}` : ""}`;
 
 export function comparisonMarkdown(report: ComparisonReport, date: string, charts: string[]): string {
   const L: string[] = [];

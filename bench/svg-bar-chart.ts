@@ -32,13 +32,16 @@ export function barChartSvg(chart: BarChart): string {
   const top = 48;
   const plotH = 240;
   const groupW = chart.series.length * bar + gap;
-  const width = Math.max(480, left + chart.groups.length * groupW + 20);
+  // room on the right for the last group's slanted label
+  const width = Math.max(480, left + chart.groups.length * groupW + 110);
   const height = top + plotH + 120;
   const all = chart.groups.flatMap((g) => g.values).filter((v) => Number.isFinite(v) && (!chart.log || v > 0));
   const max = Math.max(...all, chart.log ? 1 : 0);
   const min = chart.log ? Math.min(...all, max) : 0;
   const lo = chart.log ? Math.floor(Math.log10(min)) : 0;
-  const hi = chart.log ? Math.max(lo + 1, Math.ceil(Math.log10(max))) : max > 0 ? max * 1.1 : 1;
+  // a linear axis ends on a round number (60 frames/s → 60), a log axis on a power of ten
+  const step = max > 0 ? 10 ** Math.floor(Math.log10(max)) : 1;
+  const hi = chart.log ? Math.max(lo + 1, Math.ceil(Math.log10(max))) : max > 0 ? Math.ceil(max / step) * step : 1;
   const y = (v: number): number => {
     const f = chart.log ? (Math.log10(v) - lo) / (hi - lo) : v / hi;
     return top + plotH - Math.max(0, Math.min(1, f)) * plotH;
