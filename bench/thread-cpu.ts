@@ -2,10 +2,8 @@
  * CPU time of single threads of this process, from /proc/self/task (Linux): how a benchmark leaves a worker
  * thread's work (a guest vCPU drawing frames) out of the process CPU it charges to the server.
  */
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-
-let ticksPerSecond: number | undefined;
+import { readdirSync } from "node:fs";
+import { statCpuMs } from "./proc-stats.ts";
 
 /** The ids of this process's threads now. */
 export function threadIds(): Set<number> {
@@ -14,11 +12,7 @@ export function threadIds(): Set<number> {
 
 /** User + system CPU of thread `tid` of this process so far, in ms (resolution: one clock tick, usually 10 ms). */
 export function threadCpuMs(tid: number): number {
-  ticksPerSecond ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-  // fields after the command name, which may hold spaces: utime and stime are the 14th and 15th of the line
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  return statCpuMs(`/proc/self/task/${tid}/stat`);
 }
 
 /**
