@@ -8,7 +8,8 @@
  *   npm run soak -- --clients 200 --minutes 10 --cycles 1000000      (the full run)
  *   npm run soak -- --clients 20 --seconds 20 --cycles 20000 --json  (what CI's test runs, in-process)
  *
- * Clients live in this process (our RfbClient decoding every update), so RSS covers server and clients.
+ * The clients (our RfbClient, decoding every update) live in child processes (bench/soak-viewers.ts), so
+ * they don't starve the guest's accesses and the server on this thread, and RSS is the server's alone.
  */
 import { readdirSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
@@ -20,13 +21,11 @@ import { queryPlane } from "../src/display/probe.ts";
 import { createMbochsParent } from "../src/drivers/bochs/mbochs-parent.ts";
 import { BochsGuest } from "../src/guest/bochs-guest.ts";
 import { HostKernel } from "../src/kernel/host-kernel.ts";
-import { RfbClient } from "../src/rfb/client/rfb-client.ts";
-import { Encoding, PseudoEncoding } from "../src/rfb/encodings.ts";
-import type { PixelFormat } from "../src/rfb/pixel-format.ts";
-import { SERVER_PIXEL_FORMAT } from "../src/rfb/pixel-format.ts";
 import { NoneSecurity } from "../src/rfb/security/none.ts";
 import { RfbServer } from "../src/rfb/server.ts";
 import { ModelVgpu } from "../src/vmm/model-vgpu.ts";
+import { ViewerPool } from "./soak-viewer-pool.ts";
+import type { ViewerStats } from "./soak-viewers.ts";
 
 export interface SoakOptions {
   clients: number;
@@ -62,6 +61,8 @@ export interface SoakReport {
     clientsReceivingAtEnd: number;
     /** clients with the final mode as their framebuffer size */
     clientsAtFinalSize: number;
+    /** the others: kind and framebuffer size, for the failure message */
+    clientsOffSize: string[];
     updates: number;
     bytes: number;
     serverFrames: number;
@@ -75,30 +76,6 @@ export interface SoakReport {
     heapGrowthBytes: number;
     cyclesPerSecond: number;
   };
-}
-
-const BGR233: PixelFormat = { bitsPerPixel: 8, depth: 8, bigEndian: false, trueColour: true, redMax: 7, greenMax: 7, blueMax: 3, redShift: 0, greenShift: 3, blueShift: 6 };
-const RGB565: PixelFormat = { bitsPerPixel: 16, depth: 16, bigEndian: false, trueColour: true, redMax: 31, greenMax: 63, blueMax: 31, redShift: 11, greenShift: 5, blueShift: 0 };
-
-/** noVNC 1.x's list, in its order (Tight JPEG at its default quality 6, compression 2). */
-const NOVNC_ENCODINGS = [
-  Encoding.CopyRect, Encoding.Tight, Encoding.TightPNG, Encoding.Hextile, Encoding.Raw,
-  PseudoEncoding.QualityLevel0 + 6, PseudoEncoding.CompressLevel0 + 2,
-  PseudoEncoding.DesktopSize, PseudoEncoding.LastRect, PseudoEncoding.ExtendedDesktopSize, PseudoEncoding.DesktopName, PseudoEncoding.VMwareCursor,
-];
-/** TigerVNC's vncviewer: Tight first, continuous updates with fences, the rich cursor. */
-const TIGER_ENCODINGS = [
-  Encoding.Tight, Encoding.ZRLE, Encoding.Hextile, Encoding.CopyRect, Encoding.Raw, PseudoEncoding.CompressLevel0 + 2,
-  PseudoEncoding.Cursor, PseudoEncoding.DesktopSize, PseudoEncoding.ExtendedDesktopSize, PseudoEncoding.LastRect, PseudoEncoding.Fence, PseudoEncoding.ContinuousUpdates,
-];
-
-interface Viewer {
-  client: RfbClient;
-  kind: string;
-  updates: number;
-  bytes: number;
-  /** updates since the last mode change */
-  recent: number;
 }
 
 function enableGc(): () => void {
@@ -118,30 +95,9 @@ function sample(kernel: HostKernel): MemorySample {
 const memoryLine = (m: MemorySample): string =>
   `rss ${(m.rss / 2 ** 20).toFixed(1)} MiB, heap ${(m.heapUsed / 2 ** 20).toFixed(1)} MiB, buffers ${(m.arrayBuffers / 2 ** 20).toFixed(1)} MiB`;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const atSize = (v: ViewerStats, s: { width: number; height: number }): boolean => v.width === s.width && v.height === s.height;
 
-/** The i-th client's settings: alternately noVNC-like (32 bpp) and TigerVNC-like (32, 16 or 8 bpp). */
-async function openViewer(port: number, i: number): Promise<Viewer> {
-  const tiger = i % 2 === 1;
-  const pixelFormat = tiger ? [SERVER_PIXEL_FORMAT, RGB565, BGR233][(i >> 1) % 3]! : SERVER_PIXEL_FORMAT;
-  const client = await RfbClient.connect({ host: "127.0.0.1", port }, { encodings: tiger ? TIGER_ENCODINGS : NOVNC_ENCODINGS, pixelFormat, timeoutMs: 30_000 });
-  const v: Viewer = { client, kind: tiger ? `tigervnc-${pixelFormat.bitsPerPixel}bpp` : "novnc", updates: 0, bytes: 0, recent: 0 };
-  client.on("update", (u: { bytes: number }) => {
-    v.updates++;
-    v.recent++;
-    v.bytes += u.bytes;
-    // noVNC asks again after each update; TigerVNC has continuous updates on
-    if (!tiger) void client.requestUpdate({ incremental: true }).catch(() => {});
-  });
-  if (tiger) {
-    // TigerVNC turns continuous updates on once the server has said it supports them
-    client.once("end-of-continuous-updates", () => {
-      client.enableContinuousUpdates(true, { x: 0, y: 0, width: 0xffff, height: 0xffff });
-    });
-  }
-  void client.requestUpdate({ incremental: false }).catch(() => {});
-  return v;
-}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const say = options.progress ?? (() => {});
@@ -157,14 +113,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   });
   const server = new RfbServer({ console: vgpu.console, security: [new NoneSecurity()], tcp: { host: "127.0.0.1", port: 0 }, maxClients: options.clients + 8 });
   const { tcp } = await server.listen();
-  const viewers: Viewer[] = [];
-  const lost: string[] = [];
+  let viewers: ViewerPool | undefined;
   const modeChanges: string[] = [];
   let watch: SoakReport["watch"];
   try {
-    for (let i = 0; i < options.clients; i++) viewers.push(await openViewer(tcp!.port, i));
-    for (const v of viewers) v.client.once("close", (e: Error) => lost.push(`${v.kind}: ${e.message}`));
-    say(`${viewers.length} clients connected`);
+    viewers = await ViewerPool.start(tcp!.port, options.clients);
+    const pool = viewers;
+    say(`${options.clients} clients connected`);
     const ms = options.seconds * 1000;
     const size = (): string => `${vgpu.console.surface?.width}x${vgpu.console.surface?.height}`;
     const waitForSize = async (w: number, h: number): Promise<void> => {
@@ -178,11 +133,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     // One round: a TigerVNC-like client asks for a new size (SetDesktopSize → EDID → the guest follows), a VM
     // reset (VFIO_DEVICE_RESET, the guest rebooted in the EDID's mode), the web console's resize back.
     const round = async (): Promise<void> => {
-      viewers[1 % viewers.length]!.client.setDesktopSize(1280, 720);
+      await pool.setDesktopSize(1 % options.clients, 1280, 720);
       await waitForSize(1280, 720);
       await vgpu.reset();
       await waitForSize(1280, 720);
-      for (const v of viewers) v.recent = 0;
+      await pool.resetRecent();
       vgpu.console.requestSize(initial.width, initial.height);
       await waitForSize(initial.width, initial.height);
       rounds++;
@@ -213,29 +168,36 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (!baseline && Date.now() >= t0 + ms / 4) baseline = takeBaseline();
     } while (Date.now() < t0 + ms - roundEvery / 2 || !baseline);
     if (baseline === undefined) throw new Error("unreachable: the loop runs until the baseline is taken");
-    // every client gets the final mode's frames: let them land, then measure in the baseline's mode and clients
-    await sleep(1000);
+    // every client gets the final mode's frames: let them land (a continuous-updates client reads what the
+    // socket buffers hold first, a few frames behind on a loaded machine), then measure
+    const final = vgpu.console.surface!;
+    const landBy = Date.now() + 30_000;
+    let states = await pool.stats();
+    while (states.some((v) => v.lost === undefined && (!atSize(v, final) || v.recent === 0)) && Date.now() < landBy) {
+      await sleep(250);
+      states = await pool.stats();
+    }
     gc();
     const end = sample(vgpu.kernel);
-    const final = vgpu.console.surface!;
     watch = {
       baseline,
       end,
       rssGrowth: (end.rss - baseline.rss) / baseline.rss,
       modeChanges,
       resets: vgpu.state.resets,
-      clientsConnectedAtEnd: viewers.filter((v) => !v.client.closed).length,
-      clientsReceivingAtEnd: viewers.filter((v) => v.recent > 0).length,
-      clientsAtFinalSize: viewers.filter((v) => v.client.framebuffer.width === final.width && v.client.framebuffer.height === final.height).length,
-      updates: viewers.reduce((n, v) => n + v.updates, 0),
-      bytes: viewers.reduce((n, v) => n + v.bytes, 0),
+      clientsConnectedAtEnd: states.filter((v) => v.lost === undefined).length,
+      clientsReceivingAtEnd: states.filter((v) => v.recent > 0).length,
+      clientsAtFinalSize: states.filter((v) => atSize(v, final)).length,
+      clientsOffSize: states.filter((v) => !atSize(v, final)).map((v) => `${v.kind} at ${v.width}x${v.height}`),
+      updates: states.reduce((n, v) => n + v.updates, 0),
+      bytes: states.reduce((n, v) => n + v.bytes, 0),
       serverFrames: server.stats.frames,
-      lostClients: [...lost],
+      lostClients: states.filter((v) => v.lost !== undefined).map((v) => `${v.kind} #${v.index}: ${v.lost}`),
       rounds,
     };
-    say(`watching done after ${rounds} rounds: ${memoryLine(end)} (RSS ${(watch.rssGrowth * 100).toFixed(2)} %), fds ${end.fds}, model fds ${end.modelFds}, ${watch.clientsReceivingAtEnd}/${viewers.length} receiving`);
+    say(`watching done after ${rounds} rounds: ${memoryLine(end)} (RSS ${(watch.rssGrowth * 100).toFixed(2)} %), fds ${end.fds}, model fds ${end.modelFds}, ${watch.clientsReceivingAtEnd}/${options.clients} receiving`);
   } finally {
-    for (const v of viewers) v.client.close();
+    await viewers?.close();
     await server.close();
     await vgpu.stop();
   }
@@ -287,7 +249,7 @@ export function soakProblems(r: SoakReport): string[] {
   if (w.end.modelFds !== w.baseline.modelFds) out.push(`model kernel fds ${w.baseline.modelFds} → ${w.end.modelFds} while watching`);
   if (w.clientsConnectedAtEnd !== n || w.lostClients.length > 0) out.push(`${n - w.clientsConnectedAtEnd} clients lost: ${w.lostClients.slice(0, 3).join("; ")}`);
   if (w.clientsReceivingAtEnd !== n) out.push(`${n - w.clientsReceivingAtEnd} clients got nothing after the last mode change`);
-  if (w.clientsAtFinalSize !== n) out.push(`${n - w.clientsAtFinalSize} clients are not at the final size`);
+  if (w.clientsAtFinalSize !== n) out.push(`${n - w.clientsAtFinalSize} clients are not at the final size: ${w.clientsOffSize.slice(0, 4).join(", ")}`);
   if (w.resets < 1) out.push("no device reset happened");
   const c = r.cycles;
   if (c.end.modelFds !== c.baseline.modelFds) out.push(`cycle loop: model fds ${c.baseline.modelFds} → ${c.end.modelFds}`);

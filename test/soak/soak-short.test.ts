@@ -1,9 +1,10 @@
 /**
  * The soak's short version (bench/soak.ts; the full one is `npm run soak`): 20 mixed noVNC-like and
- * TigerVNC-like clients for 20 s through rounds of SetDesktopSize, a device reset with a guest reboot and a
- * resize back, then 20,000 QUERY_GFX_PLANE / GET_GFX_DMABUF / close cycles. Every invariant of the full run
- * is checked; RSS growth while watching is printed, not asserted: it currently grows (docs/reliability.md,
- * "Soak": an open finding), while fds, clients and the cycle loop's memory hold.
+ * TigerVNC-like clients (in viewer child processes) for 20 s through rounds of SetDesktopSize, a device
+ * reset with a guest reboot and a resize back, then 20,000 QUERY_GFX_PLANE / GET_GFX_DMABUF / close cycles.
+ * Every invariant of the full run is checked but the watching phase's RSS growth, which is printed: over
+ * 20 s the allocator's round-to-round swing (a few %) is as large as the 5 % limit. The full run, ten
+ * minutes long, asserts it (docs/reliability.md, "Soak").
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,7 +18,7 @@ test("soak (short): clients all connected and at the final mode after resizes an
       `(${(w.rssGrowth * 100).toFixed(1)} %); fds ${w.baseline.fds} → ${w.end.fds}; model fds ${w.baseline.modelFds} → ${w.end.modelFds}; ` +
       `cycles ${Math.round(report.cycles.cyclesPerSecond)}/s, heap ${report.cycles.heapGrowthBytes} B`,
   );
-  const problems = soakProblems(report).filter((p) => !p.startsWith("RSS grew")); // the watching phase's RSS: see the header
+  const problems = soakProblems(report).filter((p) => !p.startsWith("RSS grew")); // see the header
   assert.deepEqual(problems, []);
   assert.ok(w.rounds >= 2 && w.resets >= 2, `at least one round after the baseline (${w.rounds} rounds, ${w.resets} resets)`);
   assert.equal(w.clientsReceivingAtEnd, 20);
