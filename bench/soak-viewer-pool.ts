@@ -3,10 +3,14 @@
  * SOAK_VIEWERS_PER_PROCESS clients each and asks them for their clients' state over IPC.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { setPriority } from "node:os";
 import type { ViewerCommand, ViewerReply, ViewerStats } from "./soak-viewers.ts";
 
 /** Enough processes to spread 200 decoding viewers over the cores, few enough to start quickly. */
 export const SOAK_VIEWERS_PER_PROCESS = 25;
+
+/** The viewers' nice value: below the soak's thread, still scheduled whenever a core is free. */
+const VIEWER_NICE = 10;
 
 const SCRIPT = new URL("./soak-viewers.ts", import.meta.url).pathname;
 const REPLY_TIMEOUT_MS = 60_000;
@@ -75,6 +79,9 @@ export class ViewerPool {
     for (let first = 0; first < clients; first += SOAK_VIEWERS_PER_PROCESS) {
       const count = Math.min(SOAK_VIEWERS_PER_PROCESS, clients - first);
       const child = fork(SCRIPT, [String(port), String(first), String(count)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      // The viewers stand for machines of their own: on a shared box they yield the CPU to the server and
+      // the guest rather than starve them (200 decoding clients take every core this machine has).
+      if (child.pid !== undefined) setPriority(child.pid, VIEWER_NICE);
       processes.push(new ViewerProcess(child, first, count));
     }
     const pool = new ViewerPool(processes);

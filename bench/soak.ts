@@ -12,6 +12,7 @@
  * they don't starve the guest's accesses and the server on this thread, and RSS is the server's alone.
  */
 import { readdirSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { parseArgs } from "node:util";
@@ -21,6 +22,7 @@ import { queryPlane } from "../src/display/probe.ts";
 import { createMbochsParent } from "../src/drivers/bochs/mbochs-parent.ts";
 import { BochsGuest } from "../src/guest/bochs-guest.ts";
 import { HostKernel } from "../src/kernel/host-kernel.ts";
+import { silentLogger } from "../src/rfb/logger.ts";
 import { NoneSecurity } from "../src/rfb/security/none.ts";
 import { RfbServer } from "../src/rfb/server.ts";
 import { ModelVgpu } from "../src/vmm/model-vgpu.ts";
@@ -111,8 +113,25 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     workload: { kind: "mode-follow", options: { seed: 7, pollMs: 50 }, inner: { kind: "desktop", options: { seed: 7, mode: initial, hostname: "soak" } } },
     consumer: { refreshHz: 30, initialSize: initial },
   });
-  const server = new RfbServer({ console: vgpu.console, security: [new NoneSecurity()], tcp: { host: "127.0.0.1", port: 0 }, maxClients: options.clients + 8 });
+  // the server's warnings (a client dropped, an encoding failed) are part of the soak's story
+  const warnings: string[] = [];
+  const log = { ...silentLogger, warn: (f: object, m: string) => warnings.push(`${m} ${JSON.stringify(f)}`), error: (f: object, m: string) => warnings.push(`${m} ${JSON.stringify(f)}`) };
+  const server = new RfbServer({ console: vgpu.console, security: [new NoneSecurity()], tcp: { host: "127.0.0.1", port: 0 }, maxClients: options.clients + 8, log });
   const { tcp } = await server.listen();
+  // how long this thread (guest register accesses, consumer, server) keeps others waiting, per round
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
+  let lastStats = server.stats;
+  const serverLine = (): string => {
+    const st = server.stats;
+    const line =
+      `${st.frames - lastStats.frames} frames, ${st.encodeCacheMisses - lastStats.encodeCacheMisses} encodings, ${st.encodeCacheHits - lastStats.encodeCacheHits} shared; ` +
+      `event loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`;
+    lastStats = st;
+    loopDelay.reset();
+    for (const w of warnings.splice(0)) say(`  server: ${w}`);
+    return line;
+  };
   let viewers: ViewerPool | undefined;
   const modeChanges: string[] = [];
   let watch: SoakReport["watch"];
@@ -125,7 +144,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const waitForSize = async (w: number, h: number): Promise<void> => {
       const end = Date.now() + 20_000;
       while (!(vgpu.console.displayOn && vgpu.console.surface?.width === w && vgpu.console.surface.height === h)) {
-        if (Date.now() > end) throw new Error(`the guest did not reach ${w}x${h} (now ${size()}, ${vgpu.state.state})`);
+        if (Date.now() > end) throw new Error(`the guest did not reach ${w}x${h} (now ${size()}, ${vgpu.state.state}); ${serverLine()}`);
         await sleep(20);
       }
       modeChanges.push(`${w}x${h}`);
@@ -143,7 +162,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       rounds++;
       if (rounds > 1) {
         gc();
-        say(`round ${rounds}: ${memoryLine(sample(vgpu.kernel))}`);
+        say(`round ${rounds}: ${memoryLine(sample(vgpu.kernel))}; ${serverLine()}`);
       }
     };
     let rounds = 0;
@@ -197,6 +216,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     };
     say(`watching done after ${rounds} rounds: ${memoryLine(end)} (RSS ${(watch.rssGrowth * 100).toFixed(2)} %), fds ${end.fds}, model fds ${end.modelFds}, ${watch.clientsReceivingAtEnd}/${options.clients} receiving`);
   } finally {
+    loopDelay.disable();
     await viewers?.close();
     await server.close();
     await vgpu.stop();

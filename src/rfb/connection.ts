@@ -110,6 +110,8 @@ export class RfbConnection {
   private nameDue = false;
   private everSeen = new Set<number>();
   private stuckSince: number | undefined;
+  /** stats.bytes − unsent bytes at the last stall check */
+  private drainedAtCheck = 0;
   readonly stats: UpdateStats = { updates: 0, bytes: 0, rects: 0 };
   readonly connectedAt = Date.now();
 
@@ -221,16 +223,25 @@ export class RfbConnection {
     this.pump();
   }
 
-  /** Flow control, checked by the server once a second: drop a client that stopped reading. */
+  /**
+   * Flow control, checked by the server once a second: drop a client that stopped reading. A slow client
+   * that keeps reading is not stuck: its output hovers around the throttle (an update goes out each time it
+   * falls below), so what counts is whether any of it left our buffer since the last check.
+   */
   checkStall(now: number, stallMs: number): void {
     const buffered = this.transport.bufferedBytes;
     if (buffered > DROP_FACTOR * this.throttleBytes()) {
       this.close(`not reading: ${buffered} bytes unsent (limit ${DROP_FACTOR * this.throttleBytes()})`, "warn");
       return;
     }
-    if (buffered > this.throttleBytes()) {
+    // update bytes handed to the transport minus what it still holds: grows while the client reads (other
+    // small writes only make it lag a little)
+    const drained = this.stats.bytes - buffered;
+    const progressed = drained > this.drainedAtCheck;
+    this.drainedAtCheck = drained;
+    if (buffered > this.throttleBytes() && !progressed) {
       this.stuckSince ??= now;
-      if (now - this.stuckSince > stallMs) this.close(`fell behind: output stuck above one framebuffer for ${stallMs} ms`, "warn");
+      if (now - this.stuckSince > stallMs) this.close(`fell behind: no output taken for ${stallMs} ms with more than one framebuffer unsent`, "warn");
     } else {
       this.stuckSince = undefined;
     }

@@ -12,6 +12,10 @@ export interface RawRfbClient {
   received(): number;
   /** stop reading: the kernel buffers fill, then the server's output queue */
   pause(): void;
+  /** read again */
+  resume(): void;
+  /** while paused, read at most `n` of the bytes that arrived (a reader slower than the link; TCP only) */
+  readAtMost(n: number): void;
   destroy(): void;
   /** resolves when the connection is gone; the WebSocket close code if there was one */
   readonly closed: Promise<{ code?: number }>;
@@ -67,6 +71,11 @@ function tcpPeer(port: number): Peer {
     write: (b) => void socket.write(b),
     received: count.total,
     pause: () => void socket.pause(),
+    resume: () => void socket.resume(),
+    readAtMost: (n) => {
+      const have = socket.readableLength;
+      if (have > 0) socket.read(Math.min(n, have)); // emits "data", which counts it
+    },
     destroy: () => void socket.destroy(),
     closed,
     waitFor: (n) => count.waitFor(n, closed),
@@ -87,6 +96,10 @@ async function wsPeer(port: number): Promise<Peer> {
     write: (b) => ws.send(b),
     received: count.total,
     pause: () => ws.pause(),
+    resume: () => ws.resume(),
+    readAtMost: () => {
+      throw new Error("readAtMost: TCP only");
+    },
     destroy: () => ws.terminate(),
     closed,
     waitFor: (n) => count.waitFor(n, closed),

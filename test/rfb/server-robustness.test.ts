@@ -97,6 +97,42 @@ test("a client that never reads is dropped when stuck; a good client meanwhile g
   }
 });
 
+test("a slow client that keeps reading is not dropped, however long its output stays above the throttle", async () => {
+  // It reads 16 KiB every 20 ms (0.8 MB/s). A second of full Raw frames (24 MB/s) fills the kernel's buffers;
+  // then a 640x64 band changes per frame (3.3 MB/s): our unsent output hovers just above the throttle (one
+  // framebuffer), an update going out each time it dips below, for many stall timeouts. Some of it leaves
+  // every second, so the client stays (getting coalesced damage), where "above the throttle at every check"
+  // would drop it.
+  const s = await startServer({ width: 640, height: 480, stallTimeoutMs: 400 });
+  const slow = await rawRfbClient({ tcp: s.ports.tcp!.port });
+  try {
+    slow.pause();
+    slow.write(Buffer.from([2, 0, 0, 1, 0, 0, 0, 0])); // Raw
+    const sips = setInterval(() => slow.readAtMost(16 << 10), 20);
+    const receivedAt: number[] = [];
+    let aboveThrottle = 0;
+    for (let frame = 0; frame < 100; frame++) {
+      const band = frame < 20 ? { y: 0, h: 480 } : { y: (frame * 64) % 448, h: 64 };
+      for (let i = band.y * 640; i < (band.y + band.h) * 640; i++) s.pixels[i] = (i * 2654435761 + frame) & 0xffffff;
+      s.console.publishUpdate({ count: 1, rects: [{ x: 0, y: band.y, w: 640, h: band.h }] });
+      slow.write(Buffer.from([3, 1, 0, 0, 0, 0, 2, 128, 1, 224]));
+      await new Promise((r) => setTimeout(r, 50));
+      if ((s.server.connections[0]?.transport.bufferedBytes ?? 0) > 640 * 480 * 4) aboveThrottle++;
+      if (frame % 20 === 19) receivedAt.push(slow.received());
+    }
+    clearInterval(sips);
+    const unsent = s.server.connections[0]?.transport.bufferedBytes ?? -1;
+    assert.equal(s.server.stats.clients, 1, `still connected after 5 s, 12 stall timeouts (logs: ${s.rec.logs.join(" | ")})`);
+    assert.ok(!s.rec.logs.some((l) => /fell behind|not reading/.test(l)), s.rec.logs.join(" | "));
+    assert.ok(aboveThrottle >= 40, `the scene did what it is for: output above the throttle at ${aboveThrottle} of 100 frames`);
+    for (let i = 1; i < receivedAt.length; i++) assert.ok(receivedAt[i]! > receivedAt[i - 1]!, `it kept receiving: ${receivedAt.join(", ")}`);
+    assert.ok(unsent >= 0 && unsent < 3 * 640 * 480 * 4, `unsent output stays about one framebuffer (${unsent} bytes)`);
+  } finally {
+    slow.destroy();
+    await s.close();
+  }
+});
+
 test("a byte a second: the handshake deadline closes the connection", async () => {
   const s = await startServer({ width: 16, height: 16, handshakeTimeoutMs: 300 });
   try {
