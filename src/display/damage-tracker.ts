@@ -3,9 +3,11 @@
  *
  * The copy is the console surface itself (XRGB8888, packed rows). Each incoming row is first compared as a
  * whole with Buffer.compare (memcmp speed); an unchanged row costs nothing more. A changed row is scanned
- * per tile column to mark which 64x64 tiles changed, then copied into the surface. At the end of a frame
- * the dirty tiles become rectangles: horizontal runs per tile row, merged downwards while the run is the
- * same, each trimmed to the first and last row that really changed. Nothing is allocated per row or tile.
+ * per tile column to mark which 64x64 tiles changed, then copied into the surface. Each dirty tile keeps
+ * the leftmost and rightmost column that changed in it (a typed character changes 8 of its 64 columns). At
+ * the end of a frame the dirty tiles become rectangles: horizontal runs per tile row, merged downwards while
+ * the run spans the same tiles, each trimmed to the first and last row that changed in its tile row and to
+ * the first and last column that changed in its end tiles. Nothing is allocated per row or tile.
  */
 
 export interface Rect {
@@ -66,18 +68,27 @@ const MAX_MOVE_DY = 64;
 const MOVE_SEARCHES_PER_FRAME = 4;
 
 /**
- * Whether `n` words at `s[si]` and `d[di]` differ: four at a time with one branch, which runs about twice as
- * fast as a word-by-word loop in V8 (no native call pays for 64 pixels: Buffer.compare costs ~70 ns a call).
+ * The index (0 … n−1) of the first of `n` words at `s[si]` and `d[di]` that differ, or −1. Four words per
+ * branch run about twice as fast as a word-by-word loop in V8 (and no native call pays for 64 pixels:
+ * Buffer.compare costs ~70 ns a call).
  */
-function spanDiffers(s: Int32Array, si: number, d: Int32Array, di: number, n: number): boolean {
-  const quads = n & ~3;
-  let i = si;
-  let j = di;
-  for (const end = si + quads; i < end; i += 4, j += 4) {
-    if (((s[i]! ^ d[j]!) | (s[i + 1]! ^ d[j + 1]!) | (s[i + 2]! ^ d[j + 2]!) | (s[i + 3]! ^ d[j + 3]!)) !== 0) return true;
+function firstDifference(s: Int32Array, si: number, d: Int32Array, di: number, n: number): number {
+  let k = 0;
+  for (const quads = n & ~3; k < quads; k += 4) {
+    if (((s[si + k]! ^ d[di + k]!) | (s[si + k + 1]! ^ d[di + k + 1]!) | (s[si + k + 2]! ^ d[di + k + 2]!) | (s[si + k + 3]! ^ d[di + k + 3]!)) !== 0) break;
   }
-  for (const end = si + n; i < end; i++, j++) if (s[i] !== d[j]) return true;
-  return false;
+  for (; k < n; k++) if (s[si + k] !== d[di + k]) return k;
+  return -1;
+}
+
+/** The index (0 … n−1) of the last of `n` words at `s[si]` and `d[di]` that differ, or −1. */
+function lastDifference(s: Int32Array, si: number, d: Int32Array, di: number, n: number): number {
+  let k = n;
+  for (; k >= 4; k -= 4) {
+    if (((s[si + k - 1]! ^ d[di + k - 1]!) | (s[si + k - 2]! ^ d[di + k - 2]!) | (s[si + k - 3]! ^ d[di + k - 3]!) | (s[si + k - 4]! ^ d[di + k - 4]!)) !== 0) break;
+  }
+  for (k--; k >= 0; k--) if (s[si + k] !== d[di + k]) return k;
+  return -1;
 }
 
 export class DamageTracker {
@@ -88,6 +99,9 @@ export class DamageTracker {
   private readonly tilesX: number;
   private readonly tilesY: number;
   private readonly dirty: Uint8Array;
+  /** per dirty tile: the leftmost and rightmost column (surface x) that changed in it this frame */
+  private readonly changedLeft: Int32Array;
+  private readonly changedRight: Int32Array;
   /** first and last changed row inside each tile row, this frame (-1: none) */
   private readonly firstRow: Int32Array;
   private readonly lastRow: Int32Array;
@@ -96,6 +110,9 @@ export class DamageTracker {
   private readonly damage: DamageList = { count: 0, rects: this.rects };
   private readonly openA: Int32Array;
   private readonly openB: Int32Array;
+  /** the tile column after the run each open rect was made from (a rect extends only the same run) */
+  private readonly openEndA: Int32Array;
+  private readonly openEndB: Int32Array;
   private rectCount = 0;
   private changedRows = 0;
   // scroll detection: rows are compared top-down and copied in as they go, so the previous frame's rows
@@ -120,10 +137,14 @@ export class DamageTracker {
     this.tilesX = Math.ceil(width / tile);
     this.tilesY = Math.ceil(height / tile);
     this.dirty = new Uint8Array(this.tilesX * this.tilesY);
+    this.changedLeft = new Int32Array(this.tilesX * this.tilesY);
+    this.changedRight = new Int32Array(this.tilesX * this.tilesY);
     this.firstRow = new Int32Array(this.tilesY).fill(-1);
     this.lastRow = new Int32Array(this.tilesY).fill(-1);
     this.openA = new Int32Array(this.tilesX);
     this.openB = new Int32Array(this.tilesX);
+    this.openEndA = new Int32Array(this.tilesX);
+    this.openEndB = new Int32Array(this.tilesX);
   }
 
   /** Rows found changed since the last endFrame(). */
@@ -157,7 +178,10 @@ export class DamageTracker {
     let tx = 0;
     while (tx < this.tilesX) {
       if (this.dirty[dirtyBase + tx] === 1) {
-        dirtyTiles++; // already dirty: copied below whatever this row holds there
+        // already dirty: copied below whatever this row holds there; only columns outside the tile's
+        // changed span are compared, to widen it
+        dirtyTiles++;
+        this.widenChangedSpan(s, sBase, d, dBase, dirtyBase + tx, tx * this.tile);
         tx++;
         continue;
       }
@@ -169,8 +193,12 @@ export class DamageTracker {
       const x1 = Math.min(tx * this.tile, this.width);
       if (src.bytes.compare(this.surfaceSource.bytes, (dBase + x0) * 4, (dBase + x1) * 4, offset + x0 * 4, offset + x1 * 4) === 0) continue;
       for (let t = runStart, tx0 = x0; t < tx; t++, tx0 += this.tile) {
-        if (spanDiffers(s, sBase + tx0, d, dBase + tx0, Math.min(this.tile, this.width - tx0))) {
+        const n = Math.min(this.tile, this.width - tx0);
+        const first = firstDifference(s, sBase + tx0, d, dBase + tx0, n);
+        if (first >= 0) {
           this.dirty[dirtyBase + t] = 1;
+          this.changedLeft[dirtyBase + t] = tx0 + first;
+          this.changedRight[dirtyBase + t] = tx0 + lastDifference(s, sBase + tx0, d, dBase + tx0, n);
           dirtyTiles++;
         }
       }
@@ -182,6 +210,21 @@ export class DamageTracker {
     if (this.firstRow[tileRow] === -1) this.firstRow[tileRow] = y;
     this.lastRow[tileRow] = y;
     this.changedRows++;
+  }
+
+  /** Widen dirty tile `i` (starting at column `x0`) by this row's changes left and right of its changed span. */
+  private widenChangedSpan(s: Int32Array, sBase: number, d: Int32Array, dBase: number, i: number, x0: number): void {
+    const left = this.changedLeft[i]!;
+    if (left > x0) {
+      const k = firstDifference(s, sBase + x0, d, dBase + x0, left - x0);
+      if (k >= 0) this.changedLeft[i] = x0 + k;
+    }
+    const right = this.changedRight[i]!;
+    const x1 = Math.min(x0 + this.tile, this.width);
+    if (right < x1 - 1) {
+      const k = lastDifference(s, sBase + right + 1, d, dBase + right + 1, x1 - 1 - right);
+      if (k >= 0) this.changedRight[i] = right + 1 + k;
+    }
   }
 
   /** Copy the runs of dirty tiles of one row: long runs by memcpy, short ones (where a view costs more) by a loop. */
@@ -251,6 +294,11 @@ export class DamageTracker {
     this.runLen = 0;
     this.bestMove.h = 0;
     this.dirty.fill(1);
+    for (let i = 0; i < this.dirty.length; i++) {
+      const x0 = (i % this.tilesX) * this.tile;
+      this.changedLeft[i] = x0;
+      this.changedRight[i] = Math.min(x0 + this.tile, this.width) - 1;
+    }
     for (let ty = 0; ty < this.tilesY; ty++) {
       this.firstRow[ty] = ty * this.tile;
       this.lastRow[ty] = Math.min(this.height, (ty + 1) * this.tile) - 1;
@@ -264,9 +312,12 @@ export class DamageTracker {
   endFrame(): DamageList {
     this.rectCount = 0;
     // openAbove[tx]: index of the rect whose run started at tile column tx in the tile row above and
-    // reached its bottom, or -1. A run with the same span that starts at the top of this tile row extends it.
+    // reached its bottom, or -1; openAboveEnd[tx]: where that run ended. A run over the same tiles that
+    // starts at the top of this tile row extends it (the rect widened to both rows' changed columns).
     let openAbove = this.openA.fill(-1);
     let openHere = this.openB;
+    let openAboveEnd = this.openEndA;
+    let openHereEnd = this.openEndB;
     for (let ty = 0; ty < this.tilesY; ty++) {
       openHere.fill(-1);
       const base = ty * this.tilesX;
@@ -284,18 +335,24 @@ export class DamageTracker {
         }
         const runStart = tx;
         while (tx < this.tilesX && this.dirty[base + tx] === 1) tx++;
-        const x = runStart * this.tile;
-        const w = Math.min(tx * this.tile, this.width) - x;
+        const x = this.changedLeft[base + runStart]!;
+        const end = this.changedRight[base + tx - 1]! + 1;
         const above = openAbove[runStart]!;
         let index: number;
-        if (above >= 0 && y0 === top && this.rects[above]!.w === w) {
+        if (above >= 0 && y0 === top && openAboveEnd[runStart] === tx) {
           const r = this.rects[above]!;
+          const left = Math.min(r.x, x);
+          r.w = Math.max(r.x + r.w, end) - left;
+          r.x = left;
           r.h = y1 - r.y;
           index = above;
         } else {
-          index = this.push(x, y0, w, y1 - y0);
+          index = this.push(x, y0, end - x, y1 - y0);
         }
-        if (reachesBottom) openHere[runStart] = index;
+        if (reachesBottom) {
+          openHere[runStart] = index;
+          openHereEnd[runStart] = tx;
+        }
       }
       this.dirty.fill(0, base, base + this.tilesX);
       this.firstRow[ty] = -1;
@@ -303,6 +360,9 @@ export class DamageTracker {
       const t = openAbove;
       openAbove = openHere;
       openHere = t;
+      const te = openAboveEnd;
+      openAboveEnd = openHereEnd;
+      openHereEnd = te;
     }
     this.changedRows = 0;
     this.damage.count = this.rectCount;
