@@ -2,8 +2,10 @@
  * One client after the handshake: its pixel format and encodings, what it has not been sent yet, and the
  * messages it sends. Updates are produced only when the client can take them: a request is outstanding (or
  * continuous updates are on), nothing of ours is being encoded for it, and its unsent output is below about
- * one framebuffer (QEMU's rule: max(1 MiB, w×h×Bpp)). Everything else waits as damage, which merges; a client
- * that stops reading is dropped once its output passes five framebuffers or stays stuck for the stall limit.
+ * one framebuffer (QEMU's rule: max(1 MiB, w×h×Bpp)); with continuous updates and fences, what it has not
+ * yet been seen to handle is below that too (fence-pacer.ts). Everything else waits as damage, which merges;
+ * a client that stops reading is dropped once its output passes five framebuffers or takes nothing for the
+ * stall limit, and one that does not answer a fence for that long is dropped too.
  */
 import { constants as zlibConstants, inflateSync } from "node:zlib";
 import type { ConsoleSurface } from "../display/console.ts";
@@ -11,6 +13,7 @@ import type { Rect, VerticalMove } from "../display/damage-tracker.ts";
 import { ClientMessageReader, ProtocolViolation, type ClientMessage, type ClientMessageLimits, type Screen } from "./client-messages.ts";
 import { settingsFromEncodings, type ClientSettings } from "./client-settings.ts";
 import { encodeRects, type EncodeCache } from "./encode-cache.ts";
+import { FencePacer } from "./fence-pacer.ts";
 import { ZLIB_STREAM_HEADER, type EncodeContext, type EncodedRect, type RectEncoder, type SplicedZlibStream } from "./encoders/encoder.ts";
 import { PixelTranslator } from "./pixel-translator.ts";
 import { SERVER_PIXEL_FORMAT, bytesPerPixel, pixelFormatKey, pixelFormatProblem, type PixelFormat } from "./pixel-format.ts";
@@ -110,6 +113,7 @@ export class RfbConnection {
   private nameDue = false;
   private everSeen = new Set<number>();
   private stuckSince: number | undefined;
+  private readonly pacer = new FencePacer();
   /** stats.bytes − unsent bytes at the last stall check */
   private drainedAtCheck = 0;
   readonly stats: UpdateStats = { updates: 0, bytes: 0, rects: 0 };
@@ -236,6 +240,11 @@ export class RfbConnection {
     }
     // update bytes handed to the transport minus what it still holds: grows while the client reads (other
     // small writes only make it lag a little)
+    const fenceWait = this.pacer.waitingMs(now);
+    if (fenceWait > stallMs) {
+      this.close(`did not answer a fence for ${fenceWait} ms`, "warn");
+      return;
+    }
     const drained = this.stats.bytes - buffered;
     const progressed = drained > this.drainedAtCheck;
     this.drainedAtCheck = drained;
@@ -320,6 +329,10 @@ export class RfbConnection {
         if ((m.flags & FenceFlag.Request) !== 0) {
           // answer in order (BlockBefore holds by construction); keep only the flags we understand
           this.transport.write(serverFence(m.flags & (FenceFlag.BlockBefore | FenceFlag.BlockAfter | FenceFlag.SyncNext), m.payload));
+        } else if (this.pacer.answered(m.payload)) {
+          // what was sent since that fence is now the in-flight part: fence it too, then send what is due
+          this.fenceIfPaced();
+          this.pump();
         }
         return;
       case "xvp":
@@ -440,6 +453,7 @@ export class RfbConnection {
     // replies to SetDesktopSize go out as soon as possible, request or not (QEMU does the same)
     if (!this.requestOutstanding && !this.continuous && this.desktopSizeReplies.length === 0) return;
     if (this.transport.bufferedBytes > this.throttleBytes()) return;
+    if (this.paced && this.pacer.inFlight(this.stats.bytes) > this.throttleBytes()) return;
     if (!this.wantsUpdate()) return;
     this.busy = true;
     this.sendUpdate()
@@ -575,6 +589,18 @@ export class RfbConnection {
     this.stats.bytes += bytes;
     this.stats.rects += total;
     this.host.sent(this, bytes, total);
+    this.fenceIfPaced();
+  }
+
+  /** Continuous updates to a client that has fences are paced by them (fence-pacer.ts). */
+  private get paced(): boolean {
+    return this.continuous !== undefined && this.settings.fence;
+  }
+
+  private fenceIfPaced(): void {
+    if (!this.paced) return;
+    const fence = this.pacer.afterUpdate(this.stats.bytes, Date.now());
+    if (fence) this.transport.write(fence);
   }
 
   private rectChunks(p: Buffer | EncodedRect, out: Uint8Array[]): void {
