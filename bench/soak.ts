@@ -69,6 +69,9 @@ export interface SoakReport {
     bytes: number;
     serverFrames: number;
     lostClients: string[];
+    /** the server's warnings while watching (the first 20) and how many there were */
+    serverWarnings: string[];
+    serverWarningCount: number;
   };
   cycles: {
     count: number;
@@ -115,7 +118,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   });
   // the server's warnings (a client dropped, an encoding failed) are part of the soak's story
   const warnings: string[] = [];
-  const log = { ...silentLogger, warn: (f: object, m: string) => warnings.push(`${m} ${JSON.stringify(f)}`), error: (f: object, m: string) => warnings.push(`${m} ${JSON.stringify(f)}`) };
+  const warn = (f: object, m: string): void => {
+    warnings.push(`${m} ${JSON.stringify(f)}`);
+    say(`  server: ${m} ${JSON.stringify(f)}`);
+  };
+  const log = { ...silentLogger, warn, error: warn };
   const server = new RfbServer({ console: vgpu.console, security: [new NoneSecurity()], tcp: { host: "127.0.0.1", port: 0 }, maxClients: options.clients + 8, log });
   const { tcp } = await server.listen();
   // how long this thread (guest register accesses, consumer, server) keeps others waiting, per round
@@ -129,7 +136,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       `event loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`;
     lastStats = st;
     loopDelay.reset();
-    for (const w of warnings.splice(0)) say(`  server: ${w}`);
     return line;
   };
   let viewers: ViewerPool | undefined;
@@ -212,6 +218,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       bytes: states.reduce((n, v) => n + v.bytes, 0),
       serverFrames: server.stats.frames,
       lostClients: states.filter((v) => v.lost !== undefined).map((v) => `${v.kind} #${v.index}: ${v.lost}`),
+      serverWarnings: warnings.slice(0, 20),
+      serverWarningCount: warnings.length,
       rounds,
     };
     say(`watching done after ${rounds} rounds: ${memoryLine(end)} (RSS ${(watch.rssGrowth * 100).toFixed(2)} %), fds ${end.fds}, model fds ${end.modelFds}, ${watch.clientsReceivingAtEnd}/${options.clients} receiving`);

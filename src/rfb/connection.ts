@@ -453,7 +453,7 @@ export class RfbConnection {
     // replies to SetDesktopSize go out as soon as possible, request or not (QEMU does the same)
     if (!this.requestOutstanding && !this.continuous && this.desktopSizeReplies.length === 0) return;
     if (this.transport.bufferedBytes > this.throttleBytes()) return;
-    if (this.paced && this.pacer.inFlight(this.stats.bytes) > this.throttleBytes()) return;
+    if (this.paced && !this.pacer.canSend(this.stats.bytes, this.throttleBytes())) return;
     if (!this.wantsUpdate()) return;
     this.busy = true;
     this.sendUpdate()

@@ -6,7 +6,8 @@
  * but the socket buffers on both ends (several MB on Linux) fill with stale frames, and a slow link or a
  * slow client lags seconds behind the guest. TigerVNC's server paces the same way.
  *
- * One fence is out at a time. When it is answered and more has been sent since, the next goes at once.
+ * A fence follows every update, at most MAX_UPDATES_IN_FLIGHT of them out; when one is answered and more
+ * was sent after the last fence, the next goes at once.
  */
 import { FenceFlag, serverFence } from "./server-messages.ts";
 
@@ -14,48 +15,63 @@ import { FenceFlag, serverFence } from "./server-messages.ts";
 const MAGIC = 0x76666470; // "vfdp"
 const PAYLOAD_BYTES = 8;
 
+/**
+ * Updates that may be out beyond the last one the client was seen to handle: two keep the client busy
+ * while the next is encoded and on its way (one would halve the frame rate over a link with latency),
+ * and bound how stale what it shows can get to about two updates' decoding time.
+ */
+export const MAX_UPDATES_IN_FLIGHT = 2;
+
+interface Outstanding {
+  seq: number;
+  since: number;
+  /** update bytes sent when this fence went out */
+  sent: number;
+}
+
 export class FencePacer {
   private seq = 0;
-  /** the sequence number of the fence out, if one is */
-  private outstanding: number | undefined;
-  private outstandingSince = 0;
-  /** update bytes sent when the outstanding fence went out */
-  private sentAtFence = 0;
+  /** fences out, oldest first (answers come in order) */
+  private readonly outstanding: Outstanding[] = [];
   /** update bytes the client has handled (sent before its last answer) */
   private acknowledged = 0;
 
-  /** Bytes sent (`sent`: update bytes so far) that the client has not been seen to handle. */
-  inFlight(sent: number): number {
-    return sent - this.acknowledged;
+  /** Whether another update may go: fewer than MAX_UPDATES_IN_FLIGHT fenced and at most `limitBytes` in flight. */
+  canSend(sent: number, limitBytes: number): boolean {
+    return this.outstanding.length < MAX_UPDATES_IN_FLIGHT && sent - this.acknowledged <= limitBytes;
   }
 
-  /** After an update went out: the fence request to send behind it, unless one is already out. */
+  /** After an update went out (`sent`: update bytes so far): the fence request to send behind it, if any is due. */
   afterUpdate(sent: number, now: number): Buffer | undefined {
-    if (this.outstanding !== undefined || sent <= this.acknowledged) return undefined;
-    this.outstanding = ++this.seq >>> 0;
-    this.outstandingSince = now;
-    this.sentAtFence = sent;
+    const last = this.outstanding.at(-1)?.sent ?? this.acknowledged;
+    if (sent <= last || this.outstanding.length >= MAX_UPDATES_IN_FLIGHT) return undefined;
+    const seq = (this.seq = (this.seq + 1) >>> 0);
+    this.outstanding.push({ seq, since: now, sent });
     const payload = Buffer.alloc(PAYLOAD_BYTES);
     payload.writeUInt32BE(MAGIC, 0);
-    payload.writeUInt32BE(this.outstanding, 4);
+    payload.writeUInt32BE(seq, 4);
     return serverFence(FenceFlag.Request | FenceFlag.BlockBefore, payload);
   }
 
   /**
-   * A fence answer from the client. True when it answered our outstanding fence (the in-flight count then
-   * drops); false for anything else (our probe, a stale or foreign payload), which changes nothing.
+   * A fence answer from the client. True when it answered one of ours (that one and any before it are done,
+   * and what was sent before it is handled); false for anything else (our probe, a stale or foreign
+   * payload), which changes nothing.
    */
   answered(payload: Uint8Array): boolean {
-    if (this.outstanding === undefined || payload.length !== PAYLOAD_BYTES) return false;
+    if (this.outstanding.length === 0 || payload.length !== PAYLOAD_BYTES) return false;
     const p = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    if (p.readUInt32BE(0) !== MAGIC || p.readUInt32BE(4) !== this.outstanding) return false;
-    this.acknowledged = this.sentAtFence;
-    this.outstanding = undefined;
+    if (p.readUInt32BE(0) !== MAGIC) return false;
+    const i = this.outstanding.findIndex((o) => o.seq === p.readUInt32BE(4));
+    if (i < 0) return false;
+    this.acknowledged = this.outstanding[i]!.sent;
+    this.outstanding.splice(0, i + 1);
     return true;
   }
 
-  /** How long the fence out has waited for its answer (0 when none is out). */
+  /** How long the oldest fence out has waited for its answer (0 when none is out). */
   waitingMs(now: number): number {
-    return this.outstanding === undefined ? 0 : now - this.outstandingSince;
+    const oldest = this.outstanding[0];
+    return oldest === undefined ? 0 : now - oldest.since;
   }
 }
