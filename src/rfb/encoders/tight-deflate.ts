@@ -1,13 +1,22 @@
 /**
- * zlib for Tight and TightPNG. Each compressed Tight rectangle is a fresh zlib stream (header included,
- * ended by a sync flush, no final block: the shape every Tight server's stream has after a reset), sent
- * with its stream's reset bit, so the bytes are right for every client whatever it decoded before.
+ * zlib for Tight and TightPNG.
  *
- * Small inputs are compressed on the spot; large ones on libuv's thread pool, so a 1080p frame's
- * sub-rectangles compress in parallel and the event loop stays free. Either way the input is a buffer
- * the caller owns: nothing reads the surface after the call.
+ * Tight's streams live for one update (TightUpdateStreams): the first rect of an update on each of the
+ * three streams starts it afresh (zlib header, the stream's reset bit set), the following rects continue
+ * it without the reset bit. Every client that gets the update gets all its rects in order, so the bytes are
+ * right for every client whatever it decoded before, and a small rect costs what compressing it costs, not
+ * a new stream's setup (native-deflate.ts).
+ *
+ * Each rect ends with a full flush, not a sync flush: its data refers to nothing in the rects before it.
+ * noVNC needs that: its inflater (an old pako) stops keeping its window after a stream reset, so a
+ * continued stream whose data reached back into an earlier rect fails there ("zlib inflate failed").
+ *
+ * Large inputs are compressed on libuv's thread pool, each as a fresh stream, so a frame's big
+ * sub-rectangles compress in parallel and the event loop stays free; the next rect on that stream starts
+ * afresh again. Either way the input is a buffer the caller owns: nothing reads the surface after the call.
  */
 import { constants, deflate, deflateSync } from "node:zlib";
+import { NativeDeflateStream } from "./native-deflate.ts";
 
 /** zlib levels per Tight compression level 0–9, as TigerVNC's TightEncoder table (indexed, mono, full colour). */
 export const TIGHT_ZLIB_LEVELS: ReadonlyArray<{ indexed: number; mono: number; fullColour: number }> = [
@@ -47,7 +56,60 @@ export function deflateTight(data: Uint8Array, level: number): Uint8Array | Prom
   return run(data, level, constants.Z_SYNC_FLUSH);
 }
 
+/** Compressed data for one Tight rect, and whether it starts its stream afresh (the reset bit). */
+export interface TightDeflated {
+  data: Uint8Array;
+  reset: boolean;
+}
+
+const TIGHT_STREAMS = 3;
+
+/**
+ * Tight's three zlib streams through one update. An update is known by its encode context: the server makes
+ * one per update and encodes all the update's rects with it before any other update's (encodeRects calls
+ * every encoder synchronously). A new context starts every stream afresh. The native streams are kept
+ * from update to update (reset, not rebuilt), one set for the process: sharedTightStreams.
+ */
+export class TightUpdateStreams {
+  private readonly native = new Map<number, NativeDeflateStream | undefined>();
+  /** per stream: whether its next rect must start afresh */
+  private readonly fresh: boolean[] = new Array<boolean>(TIGHT_STREAMS).fill(true);
+  private update: object | undefined;
+
+  /** The rects that follow belong to the update encoded with `context`. */
+  enterUpdate(context: object): void {
+    if (context === this.update) return;
+    this.update = context;
+    this.fresh.fill(true);
+  }
+
+  /** `data` compressed on `stream` (0–2) at `level`, continuing the update's stream where it can. */
+  deflate(stream: number, data: Uint8Array, level: number): TightDeflated | Promise<TightDeflated> {
+    if (data.length >= ASYNC_DEFLATE_BYTES) {
+      // a fresh stream on the thread pool; the stream's next rect starts afresh too
+      this.fresh[stream] = true;
+      return (deflateTight(data, level) as Promise<Uint8Array>).then((d) => ({ data: d, reset: true }));
+    }
+    const z = this.stream(stream, level);
+    if (!z) return { data: deflateTight(data, level) as Uint8Array, reset: true };
+    const reset = this.fresh[stream]!;
+    if (reset) z.reset();
+    this.fresh[stream] = false;
+    return { data: z.deflate(data, constants.Z_FULL_FLUSH), reset };
+  }
+
+  /** The native stream for `stream` at `level` (one per stream and level, kept), or undefined without native zlib. */
+  private stream(stream: number, level: number): NativeDeflateStream | undefined {
+    const key = stream * 10 + level;
+    if (!this.native.has(key)) this.native.set(key, NativeDeflateStream.create(level));
+    return this.native.get(key);
+  }
+}
+
 /** A complete zlib stream (PNG's IDAT). */
 export function deflateComplete(data: Uint8Array, level: number): Uint8Array | Promise<Uint8Array> {
   return run(data, level, constants.Z_FINISH);
 }
+
+/** The process's Tight streams: every TightEncoder uses them (all compression through them is synchronous). */
+export const sharedTightStreams = new TightUpdateStreams();

@@ -13,9 +13,9 @@
  *    - more → JPEG (control 0x90, compact length, baseline JFIF) when the client allows lossy and its
  *      format is 16 or 32 bpp; else the copy filter: TPIXELs through zlib.
  * 3. Basic data under 12 bytes is sent as is; otherwise compact length + zlib. Streams as TigerVNC:
- *    0 full colour, 1 mono, 2 indexed; each compressed rect is a fresh zlib stream and sets its stream's
- *    reset bit, so one encoding serves every client (encoder.ts). zlib levels per compression level come
- *    from TigerVNC's table (tight-deflate.ts).
+ *    0 full colour, 1 mono, 2 indexed; each stream starts afresh (its reset bit set) at its first rect in
+ *    an update and continues through the update's other rects, so one encoding serves every client
+ *    (tight-deflate.ts, encoder.ts). zlib levels per compression level come from TigerVNC's table.
  *
  * Not done (TigerVNC neither): the gradient filter (the client decoder handles it), and "Tight without
  * zlib" (−317), which the session does not track.
@@ -26,7 +26,7 @@ import { RECT_HEADER_BYTES, writeRectHeader, type EncodeContext, type EncodedRec
 import { encodeJpeg } from "./jpeg.ts";
 import { analyseColours, MAX_PALETTE, sharedPaletteScratch } from "./tight-analysis.ts";
 import { compactLengthBytes, writeCompactLength } from "./tight-compact-length.ts";
-import { deflateTight, TIGHT_ZLIB_LEVELS, tightCompressLevel } from "./tight-deflate.ts";
+import { TIGHT_ZLIB_LEVELS, sharedTightStreams, tightCompressLevel, type TightDeflated, type TightUpdateStreams } from "./tight-deflate.ts";
 import { planTightRegions, type TightRegion } from "./tight-layout.ts";
 import { packTPixels, tpixelBytes, writeTPixel } from "./tight-tpixel.ts";
 
@@ -93,14 +93,21 @@ export function lengthPrefixedRect(r: TightRegion, encoding: number, control: nu
  * A basic-compression rect: header, control (stream id, filter flag, reset bit when zlib is used), the
  * filter bytes (`prefix`: filter id, palette), then the data raw (< 12 bytes) or compact length + zlib.
  */
-function basicRect(r: TightRegion, stream: number, prefix: Uint8Array | undefined, data: Uint8Array, level: number): EncodedRect | Promise<EncodedRect> {
+function basicRect(
+  r: TightRegion,
+  streams: TightUpdateStreams,
+  stream: number,
+  prefix: Uint8Array | undefined,
+  data: Uint8Array,
+  level: number,
+): EncodedRect | Promise<EncodedRect> {
   const control = (stream << 4) | (prefix ? TightControl.EXPLICIT_FILTER : 0);
   const prefixBytes = prefix?.length ?? 0;
-  const assemble = (body: Uint8Array, compressed: boolean): EncodedRect => {
+  const assemble = (body: Uint8Array, compressed: boolean, reset: boolean): EncodedRect => {
     const lengthBytes = compressed ? compactLengthBytes(body.length) : 0;
     const bytes = new Uint8Array(RECT_HEADER_BYTES + 1 + prefixBytes + lengthBytes + body.length);
     writeRectHeader(bytes, 0, r.x, r.y, r.w, r.h, Encoding.Tight);
-    bytes[RECT_HEADER_BYTES] = compressed ? control | (1 << stream) : control;
+    bytes[RECT_HEADER_BYTES] = reset ? control | (1 << stream) : control;
     let off = RECT_HEADER_BYTES + 1;
     if (prefix) {
       bytes.set(prefix, off);
@@ -110,9 +117,10 @@ function basicRect(r: TightRegion, stream: number, prefix: Uint8Array | undefine
     bytes.set(body, off);
     return { bytes };
   };
-  if (data.length < TIGHT_MIN_TO_COMPRESS) return assemble(data, false);
-  const z = deflateTight(data, level);
-  return z instanceof Promise ? z.then((body) => assemble(body, true)) : assemble(z, true);
+  if (data.length < TIGHT_MIN_TO_COMPRESS) return assemble(data, false, false);
+  const z = streams.deflate(stream, data, level);
+  const done = (d: TightDeflated): EncodedRect => assemble(d.data, true, d.reset);
+  return z instanceof Promise ? z.then(done) : done(z);
 }
 
 /** Filter id 1 and a palette of n colours as TPIXELs. */
@@ -139,8 +147,10 @@ function packMono(indices: Uint8Array, w: number, h: number): Uint8Array {
 
 export class TightEncoder implements RectEncoder {
   readonly encoding = Encoding.Tight;
+  private readonly streams = sharedTightStreams;
 
   encode(ctx: EncodeContext, x: number, y: number, w: number, h: number): EncodedRect[] | Promise<EncodedRect[]> {
+    this.streams.enterUpdate(ctx);
     const regions: TightRegion[] = [];
     planTightRegions(ctx.pixels, ctx.width, x, y, w, h, regions);
     const level = tightCompressLevel(ctx.compressLevel);
@@ -163,9 +173,10 @@ export class TightEncoder implements RectEncoder {
     const n = analyseColours(ctx.pixels, ctx.width, r.x, r.y, r.w, r.h, limit, s);
     const zlib = TIGHT_ZLIB_LEVELS[level]!;
     if (n === 1) return fillRect(t, r, s.colours[0]!, Encoding.Tight);
-    if (n === 2) return basicRect(r, TightStream.MONO, palettePrefix(t, s.colours, 2), packMono(s.indices, r.w, r.h), zlib.mono);
-    if (n <= limit) return basicRect(r, TightStream.INDEXED, palettePrefix(t, s.colours, n), s.indices.slice(0, r.w * r.h), zlib.indexed);
+    const z = this.streams;
+    if (n === 2) return basicRect(r, z, TightStream.MONO, palettePrefix(t, s.colours, 2), packMono(s.indices, r.w, r.h), zlib.mono);
+    if (n <= limit) return basicRect(r, z, TightStream.INDEXED, palettePrefix(t, s.colours, n), s.indices.slice(0, r.w * r.h), zlib.indexed);
     if (jpeg) return jpegRect(ctx, r, Encoding.Tight);
-    return basicRect(r, TightStream.FULL_COLOUR, undefined, packTPixels(t, ctx.pixels, ctx.width, r.x, r.y, r.w, r.h), zlib.fullColour);
+    return basicRect(r, z, TightStream.FULL_COLOUR, undefined, packTPixels(t, ctx.pixels, ctx.width, r.x, r.y, r.w, r.h), zlib.fullColour);
   }
 }

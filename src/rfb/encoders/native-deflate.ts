@@ -1,0 +1,141 @@
+/**
+ * zlib's deflate on streams that live across calls, called directly through koffi. Node's zlib API has no
+ * synchronous stream: deflateSync builds a new stream per call, and a fresh stream's setup (a Node stream
+ * object, zlib's allocations, clearing its hash table) costs 15–35 µs, more than compressing a small Tight
+ * rect; continuing a stream costs about 1 µs plus the compression itself.
+ *
+ * The zlib is Node's own (the node binary exports its bundled zlib's symbols; koffi.load(null) reaches
+ * them), so the bytes are exactly those of Node's zlib with the same settings. The system's libz.so.1 must
+ * not be loaded instead: its internal calls bind to Node's copies of the same names, whose internal state
+ * differs, and it crashes.
+ *
+ * Where the symbols are missing (another runtime), `NativeDeflateStream.create` returns undefined and
+ * callers use Node's zlib.
+ */
+import koffi from "koffi";
+
+/** sizeof(z_stream) on LP64 Linux, and the offsets of the fields set here */
+const Z_STREAM_BYTES = 112;
+const NEXT_IN = 0;
+const AVAIL_IN = 8;
+const NEXT_OUT = 24;
+const AVAIL_OUT = 32;
+
+const Z_OK = 0;
+const Z_BUF_ERROR = -5;
+const Z_DEFLATED = 8;
+const Z_DEFAULT_STRATEGY = 0;
+const DEFAULT_MEM_LEVEL = 8;
+
+interface ZlibCalls {
+  version: string;
+  deflateInit2(strm: bigint, level: number, method: number, windowBits: number, memLevel: number, strategy: number, version: string, size: number): number;
+  deflate(strm: bigint, flush: number): number;
+  deflateReset(strm: bigint): number;
+  deflateEnd(strm: bigint): number;
+}
+
+let calls: ZlibCalls | null | undefined;
+
+function zlibCalls(): ZlibCalls | null {
+  if (calls !== undefined) return calls;
+  try {
+    const self = koffi.load(null);
+    const version = (self.func("const char *zlibVersion()") as () => string)();
+    calls = {
+      version,
+      deflateInit2: self.func("int deflateInit2_(void *strm, int level, int method, int windowBits, int memLevel, int strategy, const char *version, int stream_size)"),
+      deflate: self.func("int deflate(void *strm, int flush)"),
+      deflateReset: self.func("int deflateReset(void *strm)"),
+      deflateEnd: self.func("int deflateEnd(void *strm)"),
+    };
+  } catch {
+    calls = null;
+  }
+  return calls;
+}
+
+/** Native memory for input and output, shared by every stream (all calls are synchronous); grows as needed. */
+class Scratch {
+  ptr = 0n;
+  view = new Uint8Array(0);
+
+  ensure(bytes: number): void {
+    if (this.view.length >= bytes) return;
+    if (this.ptr !== 0n) koffi.free(this.ptr);
+    const size = Math.max(bytes, 64 * 1024, this.view.length * 2);
+    this.ptr = koffi.alloc("uint8_t", size) as unknown as bigint;
+    this.view = new Uint8Array(koffi.view(this.ptr, size));
+  }
+}
+
+/** deflateInit2 on zeroed z_stream memory (zalloc, zfree, opaque: Z_NULL). */
+function initStream(z: ZlibCalls, strm: bigint, fields: DataView, level: number, windowBits: number): boolean {
+  for (let i = 0; i < Z_STREAM_BYTES; i++) fields.setUint8(i, 0);
+  return z.deflateInit2(strm, level, Z_DEFLATED, windowBits, DEFAULT_MEM_LEVEL, Z_DEFAULT_STRATEGY, z.version, Z_STREAM_BYTES) === Z_OK;
+}
+
+const input = new Scratch();
+const output = new Scratch();
+
+export class NativeDeflateStream {
+  private ended = false;
+
+  private constructor(
+    private readonly z: ZlibCalls,
+    private readonly strm: bigint,
+    private readonly fields: DataView,
+  ) {}
+
+  /** A zlib-wrapped stream at `level` (windowBits 15; negative for raw deflate), or undefined without native zlib. */
+  static create(level: number, windowBits = 15): NativeDeflateStream | undefined {
+    const z = zlibCalls();
+    if (!z) return undefined;
+    const strm = koffi.alloc("uint8_t", Z_STREAM_BYTES) as unknown as bigint;
+    const fields = new DataView(koffi.view(strm, Z_STREAM_BYTES));
+    if (!initStream(z, strm, fields, level, windowBits)) {
+      koffi.free(strm);
+      return undefined;
+    }
+    return new NativeDeflateStream(z, strm, fields);
+  }
+
+  /** Start a new stream: the next output begins with a zlib header and refers to nothing before it. */
+  reset(): void {
+    this.check();
+    this.z.deflateReset(this.strm);
+  }
+
+  /** Compress `data` into the stream and flush (zlib's Z_SYNC_FLUSH or Z_FULL_FLUSH); the output is a new array. */
+  deflate(data: Uint8Array, flush: number): Uint8Array {
+    this.check();
+    input.ensure(data.length);
+    input.view.set(data);
+    // a flush adds at most a few bytes per 16 KiB stored block beyond the input, plus the header
+    const room = data.length + (data.length >>> 10) * 5 + 64;
+    output.ensure(room);
+    const f = this.fields;
+    f.setBigUint64(NEXT_IN, input.ptr, true);
+    f.setUint32(AVAIL_IN, data.length, true);
+    f.setBigUint64(NEXT_OUT, output.ptr, true);
+    f.setUint32(AVAIL_OUT, room, true);
+    const ret = this.z.deflate(this.strm, flush);
+    const left = f.getUint32(AVAIL_OUT, true);
+    if ((ret !== Z_OK && ret !== Z_BUF_ERROR) || f.getUint32(AVAIL_IN, true) !== 0 || left === 0) {
+      throw new Error(`native deflate failed (${ret}, ${f.getUint32(AVAIL_IN, true)} bytes left in, ${left} out)`);
+    }
+    return output.view.slice(0, room - left);
+  }
+
+  /** Free zlib's state and the stream. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.z.deflateEnd(this.strm);
+    koffi.free(this.strm);
+  }
+
+  private check(): void {
+    if (this.ended) throw new Error("native deflate stream used after end()");
+  }
+}
