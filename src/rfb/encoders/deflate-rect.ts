@@ -4,11 +4,14 @@
  * client's persistent inflate stream can then take these rects in any order once the 2-byte zlib header
  * has been spliced in front of the first one it gets (see encoder.ts and `zlibStream`).
  *
- * Small inputs are compressed synchronously (a thread-pool round trip costs more than they do); large ones
- * on libuv's thread pool, so big frames leave the event loop free and bands compress in parallel. Both
- * give the same bytes.
+ * Small inputs are compressed synchronously (a thread-pool round trip costs more than they do), on one
+ * raw-deflate stream per level kept for the process (native-deflate.ts): after a full flush a stream
+ * refers to nothing before it, so continuing it gives stand-alone pieces like a fresh stream does, without
+ * a fresh stream's setup. Large ones go to libuv's thread pool, so big frames leave the event loop free
+ * and bands compress in parallel.
  */
 import zlib from "node:zlib";
+import { NativeDeflateStream } from "./native-deflate.ts";
 import { RECT_HEADER_BYTES, writeRectHeader, type EncodedRect, type SplicedZlibStream } from "./encoder.ts";
 
 /**
@@ -55,8 +58,13 @@ export function deflatedRect(
   compressLevel: number,
   stream: SplicedZlibStream,
 ): EncodedRect | Promise<EncodedRect> {
-  const options: zlib.ZlibOptions = { level: zlibLevel(compressLevel), finishFlush: zlib.constants.Z_FULL_FLUSH };
-  if (data.length < SYNC_DEFLATE_BELOW) return frame(x, y, w, h, encoding, zlib.deflateRawSync(data, options), stream);
+  const level = zlibLevel(compressLevel);
+  const options: zlib.ZlibOptions = { level, finishFlush: zlib.constants.Z_FULL_FLUSH };
+  if (data.length < SYNC_DEFLATE_BELOW) {
+    const native = rawStream(level);
+    const deflated = native ? native.deflate(data, zlib.constants.Z_FULL_FLUSH) : zlib.deflateRawSync(data, options);
+    return frame(x, y, w, h, encoding, deflated, stream);
+  }
   const owned = Buffer.from(data); // a copy: the caller's scratch may be rewritten before the pool runs
   return new Promise((resolve, reject) => {
     zlib.deflateRaw(owned, options, (err, deflated) => {
@@ -64,6 +72,14 @@ export function deflatedRect(
       else resolve(frame(x, y, w, h, encoding, deflated, stream));
     });
   });
+}
+
+const rawStreams = new Map<number, NativeDeflateStream | undefined>();
+
+/** The process's raw-deflate stream at `level`, or undefined without native zlib. */
+function rawStream(level: number): NativeDeflateStream | undefined {
+  if (!rawStreams.has(level)) rawStreams.set(level, NativeDeflateStream.create(level, -15));
+  return rawStreams.get(level);
 }
 
 /** The rects as an array, or a promise of it when any is still being compressed. */
