@@ -12,7 +12,8 @@ import type { EncodeContext, EncodedRect, RectEncoder } from "./encoder.ts";
 import { encodePalettePng, encodeRgbPng } from "./png-image.ts";
 import { analyseColours, MAX_PALETTE, sharedPaletteScratch } from "./tight-analysis.ts";
 import { planTightRegions, type TightRegion } from "./tight-layout.ts";
-import { fillRect, jpegRect, lengthPrefixedRect, TightControl, tightJpegAllowed, tightPaletteLimit } from "./tight.ts";
+import { fillRect, JPEG_LATER, jpegRect, lengthPrefixedRect, TightControl, tightJpegAllowed, tightPaletteLimit } from "./tight.ts";
+import { joinJpegBands } from "./jpeg-bands.ts";
 
 /** PNG zlib level for a Tight compression level (−1 → 2). */
 export function pngZlibLevel(compressLevel: number): number {
@@ -29,22 +30,29 @@ export class TightPngEncoder implements RectEncoder {
     const jpeg = tightJpegAllowed(ctx);
     const level = pngZlibLevel(ctx.compressLevel);
     const rects: Array<EncodedRect | Promise<EncodedRect>> = [];
+    const photos: TightRegion[] = [];
     let pending = false;
     for (const r of regions) {
       const rect = this.encodeRegion(ctx, r, jpeg, level);
+      if (rect === JPEG_LATER) {
+        photos.push(r);
+        continue;
+      }
       if (rect instanceof Promise) pending = true;
       rects.push(rect);
     }
-    return pending ? Promise.all(rects) : (rects as EncodedRect[]);
+    for (const r of joinJpegBands(photos)) rects.push(jpegRect(ctx, r, Encoding.TightPNG));
+    return pending || photos.length > 0 ? Promise.all(rects) : (rects as EncodedRect[]);
   }
 
-  private encodeRegion(ctx: EncodeContext, r: TightRegion, jpeg: boolean, level: number): EncodedRect | Promise<EncodedRect> {
+  /** A region's rect, or JPEG_LATER for one that goes as JPEG (joined with its neighbours first). */
+  private encodeRegion(ctx: EncodeContext, r: TightRegion, jpeg: boolean, level: number): EncodedRect | Promise<EncodedRect> | typeof JPEG_LATER {
     if (r.solid >= 0) return fillRect(ctx.translator, r, r.solid, Encoding.TightPNG);
     const s = sharedPaletteScratch;
     const limit = jpeg ? tightPaletteLimit(r.w * r.h, ctx.compressLevel, true) : MAX_PALETTE;
     const n = analyseColours(ctx.pixels, ctx.width, r.x, r.y, r.w, r.h, limit, s);
     if (n === 1) return fillRect(ctx.translator, r, s.colours[0]!, Encoding.TightPNG);
-    if (n > limit && jpeg) return jpegRect(ctx, r, Encoding.TightPNG);
+    if (n > limit && jpeg) return JPEG_LATER;
     const png = n <= limit ? encodePalettePng(s.colours, n, s.indices, r.w, r.h, level) : encodeRgbPng(ctx.pixels, ctx.width, r.x, r.y, r.w, r.h, level);
     const wrap = (file: Uint8Array) => lengthPrefixedRect(r, Encoding.TightPNG, TightControl.PNG, file);
     return png instanceof Promise ? png.then(wrap) : wrap(png);

@@ -11,7 +11,8 @@
  *    - 2 colours → mono: palette filter with 2 entries, 1 bit per pixel, rows padded to a byte, MSB first.
  *    - up to the limit → palette filter, one index byte per pixel.
  *    - more → JPEG (control 0x90, compact length, baseline JFIF) when the client allows lossy and its
- *      format is 16 or 32 bpp; else the copy filter: TPIXELs through zlib.
+ *      format is 16 or 32 bpp, one JPEG for sub-rectangles stacked in a column (jpeg-bands.ts); else
+ *      the copy filter: TPIXELs through zlib.
  * 3. Basic data under 12 bytes is sent as is; otherwise compact length + zlib. Streams as TigerVNC:
  *    0 full colour, 1 mono, 2 indexed; each stream starts afresh (its reset bit set) at its first rect in
  *    an update and continues through the update's other rects, so one encoding serves every client
@@ -24,6 +25,7 @@ import { Encoding } from "../encodings.ts";
 import type { PixelTranslator } from "../pixel-translator.ts";
 import { RECT_HEADER_BYTES, writeRectHeader, type EncodeContext, type EncodedRect, type RectEncoder } from "./encoder.ts";
 import { encodeJpeg } from "./jpeg.ts";
+import { joinJpegBands } from "./jpeg-bands.ts";
 import { analyseColours, MAX_PALETTE, sharedPaletteScratch } from "./tight-analysis.ts";
 import { compactLengthBytes, writeCompactLength } from "./tight-compact-length.ts";
 import { TIGHT_ZLIB_LEVELS, sharedTightStreams, tightCompressLevel, type TightDeflated, type TightUpdateStreams } from "./tight-deflate.ts";
@@ -41,6 +43,9 @@ export const TightControl = {
 export const TightFilter = { COPY: 0, PALETTE: 1, GRADIENT: 2 } as const;
 
 export const TightStream = { FULL_COLOUR: 0, MONO: 1, INDEXED: 2 } as const;
+
+/** What a region's encoder says of a region that goes as JPEG: encoded after the loop, joined with its neighbours. */
+export const JPEG_LATER = Symbol("jpeg later");
 
 /** Basic data shorter than this is sent without zlib and without a length. */
 export const TIGHT_MIN_TO_COMPRESS = 12;
@@ -156,16 +161,23 @@ export class TightEncoder implements RectEncoder {
     const level = tightCompressLevel(ctx.compressLevel);
     const jpeg = tightJpegAllowed(ctx);
     const rects: Array<EncodedRect | Promise<EncodedRect>> = [];
+    const photos: TightRegion[] = [];
     let pending = false;
     for (const r of regions) {
       const rect = this.encodeRegion(ctx, r, level, jpeg);
+      if (rect === JPEG_LATER) {
+        photos.push(r);
+        continue;
+      }
       if (rect instanceof Promise) pending = true;
       rects.push(rect);
     }
-    return pending ? Promise.all(rects) : (rects as EncodedRect[]);
+    for (const r of joinJpegBands(photos)) rects.push(jpegRect(ctx, r, Encoding.Tight));
+    return pending || photos.length > 0 ? Promise.all(rects) : (rects as EncodedRect[]);
   }
 
-  private encodeRegion(ctx: EncodeContext, r: TightRegion, level: number, jpeg: boolean): EncodedRect | Promise<EncodedRect> {
+  /** A region's rect, or JPEG_LATER for one that goes as JPEG (joined with its neighbours first). */
+  private encodeRegion(ctx: EncodeContext, r: TightRegion, level: number, jpeg: boolean): EncodedRect | Promise<EncodedRect> | typeof JPEG_LATER {
     const t = ctx.translator;
     if (r.solid >= 0) return fillRect(t, r, r.solid, Encoding.Tight);
     const s = sharedPaletteScratch;
@@ -176,7 +188,7 @@ export class TightEncoder implements RectEncoder {
     const z = this.streams;
     if (n === 2) return basicRect(r, z, TightStream.MONO, palettePrefix(t, s.colours, 2), packMono(s.indices, r.w, r.h), zlib.mono);
     if (n <= limit) return basicRect(r, z, TightStream.INDEXED, palettePrefix(t, s.colours, n), s.indices.slice(0, r.w * r.h), zlib.indexed);
-    if (jpeg) return jpegRect(ctx, r, Encoding.Tight);
+    if (jpeg) return JPEG_LATER;
     return basicRect(r, z, TightStream.FULL_COLOUR, undefined, packTPixels(t, ctx.pixels, ctx.width, r.x, r.y, r.w, r.h), zlib.fullColour);
   }
 }
