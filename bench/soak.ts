@@ -53,7 +53,10 @@ export interface SoakReport {
   watch: {
     baseline: MemorySample;
     end: MemorySample;
+    /** growth of RSS from the baseline to the end: medians of three samples at each end (see rssTrend) */
     rssGrowth: number;
+    /** RSS at the same point of each round from the baseline to the end, bytes */
+    rssSamples: number[];
     modeChanges: string[];
     /** rounds of resize, reset, resize back (the first one before the baseline) */
     rounds: number;
@@ -95,6 +98,18 @@ function enableGc(): () => void {
 function sample(kernel: HostKernel): MemorySample {
   const m = process.memoryUsage();
   return { rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, fds: readdirSync("/proc/self/fd").length - 1, modelFds: kernel.fds.openCount() };
+}
+
+const median3 = (a: number[]): number => [...a].sort((x, y) => x - y)[1]!;
+
+/**
+ * RSS growth over a run from its samples: the median of the last three over the median of the first three,
+ * minus one; with fewer than six samples, the last over the first.
+ */
+export function rssTrend(samples: readonly number[]): number {
+  if (samples.length < 2) return 0;
+  if (samples.length < 6) return samples.at(-1)! / samples[0]! - 1;
+  return median3(samples.slice(-3)) / median3(samples.slice(0, 3)) - 1;
 }
 
 const memoryLine = (m: MemorySample): string =>
@@ -177,6 +192,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     // reboot) has run and the viewers' receive backlogs (bounded: BYTE_SOURCE_HIGH_WATER each) and the
     // allocator's pools have filled; what grows after that is growth.
     let baseline: MemorySample | undefined;
+    // RSS at that point of every round from the baseline on: growth compares the median of the last three
+    // with the median of the first three (the allocator swings a few % from one round to the next)
+    const rssSamples: number[] = [];
     const takeBaseline = (): MemorySample => {
       gc();
       const b = sample(vgpu.kernel);
@@ -190,7 +208,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       await round();
       await sleep(Math.max(0, Math.min(next, t0 + ms) - Date.now()));
       // sampled, like the end, a while after a round's last mode change: the same point in its cycle
-      if (!baseline && Date.now() >= t0 + ms / 4) baseline = takeBaseline();
+      if (!baseline && Date.now() >= t0 + ms / 4) {
+        baseline = takeBaseline();
+        rssSamples.push(baseline.rss);
+      } else if (baseline) {
+        gc();
+        rssSamples.push(process.memoryUsage().rss);
+      }
     } while (Date.now() < t0 + ms - roundEvery / 2 || !baseline);
     if (baseline === undefined) throw new Error("unreachable: the loop runs until the baseline is taken");
     // every client gets the final mode's frames: let them land (a continuous-updates client reads what the
@@ -204,10 +228,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
     gc();
     const end = sample(vgpu.kernel);
+    rssSamples.push(end.rss);
     watch = {
       baseline,
       end,
-      rssGrowth: (end.rss - baseline.rss) / baseline.rss,
+      rssGrowth: rssTrend(rssSamples),
+      rssSamples,
       modeChanges,
       resets: vgpu.state.resets,
       clientsConnectedAtEnd: states.filter((v) => v.lost === undefined).length,

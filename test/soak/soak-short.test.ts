@@ -8,7 +8,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { runSoak, soakProblems } from "../../bench/soak.ts";
+import { rssTrend, runSoak, soakProblems } from "../../bench/soak.ts";
 
 test("soak (short): clients all connected and at the final mode after resizes and resets, no fd leak, the dma-buf cycle loop back to baseline", async () => {
   const report = await runSoak({ clients: 20, seconds: 20, cycles: 20_000 });
@@ -23,4 +23,15 @@ test("soak (short): clients all connected and at the final mode after resizes an
   assert.ok(w.rounds >= 2 && w.resets >= 2, `at least one round after the baseline (${w.rounds} rounds, ${w.resets} resets)`);
   assert.equal(w.clientsReceivingAtEnd, 20);
   assert.equal(report.cycles.end.modelFds, report.cycles.baseline.modelFds);
+});
+
+test("the soak's RSS growth is a trend of medians: one high sample neither makes nor hides growth", () => {
+  const MiB = 2 ** 20;
+  // round-to-round swing around a flat level: one high sample at the end is not growth
+  assert.ok(Math.abs(rssTrend([265, 273, 267, 270, 276, 268, 271, 291, 266].map((m) => m * MiB)) - (271 / 267 - 1)) < 1e-9);
+  // steady growth shows whatever the swing
+  assert.ok(rssTrend([200, 205, 201, 230, 236, 231].map((m) => m * MiB)) > 0.14);
+  // short runs: last over first
+  assert.ok(Math.abs(rssTrend([100, 150, 110]) - 0.1) < 1e-12);
+  assert.equal(rssTrend([100]), 0);
 });
