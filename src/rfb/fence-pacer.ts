@@ -36,8 +36,13 @@ export class FencePacer {
   /** update bytes the client has handled (sent before its last answer) */
   private acknowledged = 0;
 
-  /** Whether another update may go: fewer than MAX_UPDATES_IN_FLIGHT fenced and at most `limitBytes` in flight. */
+  /**
+   * Whether another update may go: fewer than MAX_UPDATES_IN_FLIGHT fenced and at most `limitBytes` in
+   * flight. With no fence out there is nothing to wait for (what was sent before pacing began, e.g. the
+   * first whole screen before continuous updates were on, was never fenced): the update goes, fenced.
+   */
   canSend(sent: number, limitBytes: number): boolean {
+    if (this.outstanding.length === 0) return true;
     return this.outstanding.length < MAX_UPDATES_IN_FLIGHT && sent - this.acknowledged <= limitBytes;
   }
 

@@ -17,6 +17,11 @@ interface FenceSeen {
 
 /** A TCP client: None security, Raw + ContinuousUpdates + Fence, parsing updates, EndOfContinuousUpdates and fences. */
 class FenceClient {
+  /** answer each of our fences as soon as it arrives (a well-behaved viewer) */
+  autoAnswer = false;
+  /** turn continuous updates on only once the first whole screen is in (as TigerVNC's viewer may) */
+  continuousAfterFirst = false;
+  private continuousMessage = Buffer.alloc(0);
   updates = 0;
   updateBytes = 0;
   readonly fences: FenceSeen[] = [];
@@ -74,7 +79,8 @@ class FenceClient {
         const h = b.readUInt16BE(2);
         const full = Buffer.from([3, 0, 0, 0, 0, 0, w >> 8, w & 0xff, h >> 8, h & 0xff]);
         const cu = Buffer.from([150, 1, 0, 0, 0, 0, w >> 8, w & 0xff, h >> 8, h & 0xff]);
-        this.socket.write(Buffer.concat([enc, full, cu]));
+        this.continuousMessage = cu;
+        this.socket.write(Buffer.concat(this.continuousAfterFirst ? [enc, full] : [enc, full, cu]));
         this.stage = "messages";
       } else if (this.stage === "messages" && b.length >= 1) {
         used = this.message(b);
@@ -101,13 +107,16 @@ class FenceClient {
         }
         this.updates++;
         this.updateBytes += o;
+        if (this.continuousAfterFirst && this.updates === 1) this.socket.write(this.continuousMessage);
         return o;
       }
       case 150:
         return 1;
       case 248: {
         if (b.length < 9 || b.length < 9 + b[8]!) return 0;
-        this.fences.push({ flags: b.readUInt32BE(4), payload: Buffer.from(b.subarray(9, 9 + b[8]!)) });
+        const fence = { flags: b.readUInt32BE(4), payload: Buffer.from(b.subarray(9, 9 + b[8]!)) };
+        this.fences.push(fence);
+        if (this.autoAnswer && (fence.flags & 0x80000000) !== 0) this.answer(fence);
         return 9 + b[8]!;
       }
       default:
@@ -153,6 +162,29 @@ test("continuous updates are paced by fences: at most two updates and one frameb
     publish();
     await until(() => c.closed, 8000, "the client dropped");
     assert.ok(s.rec.logs.some((l) => /did not answer a fence/.test(l)), s.rec.logs.join(" | "));
+  } finally {
+    c.socket.destroy();
+    await s.close();
+  }
+});
+
+test("a first whole screen bigger than one framebuffer, sent before continuous updates were on, does not stall the pacing", async () => {
+  // 640x480 Raw: the first update (1,228,816 bytes) is over the in-flight limit (max(1 MiB, 1,228,800)) and
+  // went out unfenced, before EnableContinuousUpdates was read; waiting for an answer to it would wait for ever
+  const width = 640;
+  const height = 480;
+  const s = await startServer({ width, height });
+  const c = FenceClient.open(s.ports.tcp!.port);
+  c.autoAnswer = true;
+  c.continuousAfterFirst = true;
+  try {
+    await until(() => c.updates >= 1, 5000, "the first update");
+    for (let frame = 1; frame <= 5; frame++) {
+      for (let i = 0; i < s.pixels.length; i++) s.pixels[i] = (i * 2654435761 + frame) & 0xffffff;
+      s.console.publishUpdate({ count: 1, rects: [{ x: 0, y: 0, w: width, h: height }] });
+      await until(() => c.updates >= frame + 1, 5000, `update ${frame + 1}`);
+    }
+    assert.ok(c.fences.filter((f) => f.payload.length === 8).length >= 5, "each paced update was fenced");
   } finally {
     c.socket.destroy();
     await s.close();
