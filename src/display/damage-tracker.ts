@@ -181,7 +181,11 @@ export class DamageTracker {
         // already dirty: copied below whatever this row holds there; only columns outside the tile's
         // changed span are compared, to widen it
         dirtyTiles++;
-        this.widenChangedSpan(s, sBase, d, dBase, dirtyBase + tx, tx * this.tile);
+        const x0 = tx * this.tile;
+        // a tile changed across its whole width (video, a redrawn window) has nothing left to compare
+        if (this.changedLeft[dirtyBase + tx] !== x0 || this.changedRight[dirtyBase + tx] !== Math.min(x0 + this.tile, this.width) - 1) {
+          this.widenChangedSpan(s, sBase, d, dBase, dirtyBase + tx, x0);
+        }
         tx++;
         continue;
       }
