@@ -238,13 +238,13 @@ export class RfbConnection {
       this.close(`not reading: ${buffered} bytes unsent (limit ${DROP_FACTOR * this.throttleBytes()})`, "warn");
       return;
     }
-    // update bytes handed to the transport minus what it still holds: grows while the client reads (other
-    // small writes only make it lag a little)
     const fenceWait = this.pacer.waitingMs(now);
     if (fenceWait > stallMs) {
       this.close(`did not answer a fence for ${fenceWait} ms`, "warn");
       return;
     }
+    // update bytes handed to the transport minus what it still holds: grows while the client reads (other
+    // small writes only make it lag a little)
     const drained = this.stats.bytes - buffered;
     const progressed = drained > this.drainedAtCheck;
     this.drainedAtCheck = drained;

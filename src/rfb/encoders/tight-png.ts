@@ -12,8 +12,7 @@ import type { EncodeContext, EncodedRect, RectEncoder } from "./encoder.ts";
 import { encodePalettePng, encodeRgbPng } from "./png-image.ts";
 import { analyseColours, MAX_PALETTE, sharedPaletteScratch } from "./tight-analysis.ts";
 import { planTightRegions, type TightRegion } from "./tight-layout.ts";
-import { fillRect, JPEG_LATER, jpegRect, lengthPrefixedRect, TightControl, tightJpegAllowed, tightPaletteLimit } from "./tight.ts";
-import { joinJpegBands } from "./jpeg-bands.ts";
+import { encodeTightRegions, fillRect, JPEG_LATER, lengthPrefixedRect, TightControl, tightJpegAllowed, tightPaletteLimit } from "./tight.ts";
 
 /** PNG zlib level for a Tight compression level (−1 → 2). */
 export function pngZlibLevel(compressLevel: number): number {
@@ -29,20 +28,7 @@ export class TightPngEncoder implements RectEncoder {
     planTightRegions(ctx.pixels, ctx.width, x, y, w, h, regions);
     const jpeg = tightJpegAllowed(ctx);
     const level = pngZlibLevel(ctx.compressLevel);
-    const rects: Array<EncodedRect | Promise<EncodedRect>> = [];
-    const photos: TightRegion[] = [];
-    let pending = false;
-    for (const r of regions) {
-      const rect = this.encodeRegion(ctx, r, jpeg, level);
-      if (rect === JPEG_LATER) {
-        photos.push(r);
-        continue;
-      }
-      if (rect instanceof Promise) pending = true;
-      rects.push(rect);
-    }
-    for (const r of joinJpegBands(photos)) rects.push(jpegRect(ctx, r, Encoding.TightPNG));
-    return pending || photos.length > 0 ? Promise.all(rects) : (rects as EncodedRect[]);
+    return encodeTightRegions(ctx, regions, (r) => this.encodeRegion(ctx, r, jpeg, level), Encoding.TightPNG);
   }
 
   /** A region's rect, or JPEG_LATER for one that goes as JPEG (joined with its neighbours first). */

@@ -150,6 +150,32 @@ function packMono(indices: Uint8Array, w: number, h: number): Uint8Array {
   return out;
 }
 
+/**
+ * Encode the planned regions of one rect (Tight and TightPNG): each through `encodeRegion`, except those it
+ * answers JPEG_LATER for, which go as JPEG after the others, joined where they stack (jpeg-bands.ts).
+ */
+export function encodeTightRegions(
+  ctx: EncodeContext,
+  regions: readonly TightRegion[],
+  encodeRegion: (r: TightRegion) => EncodedRect | Promise<EncodedRect> | typeof JPEG_LATER,
+  encoding: number,
+): EncodedRect[] | Promise<EncodedRect[]> {
+  const rects: Array<EncodedRect | Promise<EncodedRect>> = [];
+  const photos: TightRegion[] = [];
+  let pending = false;
+  for (const r of regions) {
+    const rect = encodeRegion(r);
+    if (rect === JPEG_LATER) {
+      photos.push(r);
+      continue;
+    }
+    if (rect instanceof Promise) pending = true;
+    rects.push(rect);
+  }
+  for (const r of joinJpegBands(photos)) rects.push(jpegRect(ctx, r, encoding));
+  return pending || photos.length > 0 ? Promise.all(rects) : (rects as EncodedRect[]);
+}
+
 export class TightEncoder implements RectEncoder {
   readonly encoding = Encoding.Tight;
   private readonly streams = sharedTightStreams;
@@ -160,20 +186,7 @@ export class TightEncoder implements RectEncoder {
     planTightRegions(ctx.pixels, ctx.width, x, y, w, h, regions);
     const level = tightCompressLevel(ctx.compressLevel);
     const jpeg = tightJpegAllowed(ctx);
-    const rects: Array<EncodedRect | Promise<EncodedRect>> = [];
-    const photos: TightRegion[] = [];
-    let pending = false;
-    for (const r of regions) {
-      const rect = this.encodeRegion(ctx, r, level, jpeg);
-      if (rect === JPEG_LATER) {
-        photos.push(r);
-        continue;
-      }
-      if (rect instanceof Promise) pending = true;
-      rects.push(rect);
-    }
-    for (const r of joinJpegBands(photos)) rects.push(jpegRect(ctx, r, Encoding.Tight));
-    return pending || photos.length > 0 ? Promise.all(rects) : (rects as EncodedRect[]);
+    return encodeTightRegions(ctx, regions, (r) => this.encodeRegion(ctx, r, level, jpeg), Encoding.Tight);
   }
 
   /** A region's rect, or JPEG_LATER for one that goes as JPEG (joined with its neighbours first). */
