@@ -8,12 +8,13 @@
  * stall limit, and one that does not answer a fence for that long is dropped too.
  */
 import { constants as zlibConstants, inflateSync } from "node:zlib";
-import type { ConsoleSurface } from "../display/console.ts";
+import type { ConsoleInputEvent as InputEvent, ConsoleSurface } from "../display/console.ts";
 import type { Rect, VerticalMove } from "../display/damage-tracker.ts";
 import { ClientMessageReader, ProtocolViolation, type ClientMessage, type ClientMessageLimits, type Screen } from "./client-messages.ts";
 import { settingsFromEncodings, type ClientSettings } from "./client-settings.ts";
 import { encodeRects, type EncodeCache } from "./encode-cache.ts";
 import { FencePacer } from "./fence-pacer.ts";
+import { ClipboardInputGate } from "./clipboard-input-gate.ts";
 import { ZLIB_STREAM_HEADER, type EncodeContext, type EncodedRect, type RectEncoder, type SplicedZlibStream } from "./encoders/encoder.ts";
 import { PixelTranslator } from "./pixel-translator.ts";
 import { SERVER_PIXEL_FORMAT, bytesPerPixel, pixelFormatKey, pixelFormatProblem, type PixelFormat } from "./pixel-format.ts";
@@ -63,7 +64,7 @@ export interface ConnectionHost {
   encoderFor(encoding: number): RectEncoder;
   /** the client asked for a new size: "forwarded" | "unsupported" | "invalid" | "same" */
   requestSize(from: RfbConnection, width: number, height: number, screens: Screen[]): "forwarded" | "unsupported" | "invalid" | "same";
-  input(from: RfbConnection, event: { type: "pointer"; x: number; y: number; buttons: number } | { type: "key"; down: boolean; keysym?: number; scancode?: number }): void;
+  input(from: RfbConnection, event: InputEvent): void;
   clipboardFromClient(from: RfbConnection, text: string): void;
   viewOnly: boolean;
   /** the connection is gone (closed by either side) */
@@ -114,6 +115,7 @@ export class RfbConnection {
   private everSeen = new Set<number>();
   private stuckSince: number | undefined;
   private readonly pacer = new FencePacer();
+  private readonly inputGate = new ClipboardInputGate((e) => this.host.input(this, e));
   /** stats.bytes − unsent bytes at the last stall check */
   private drainedAtCheck = 0;
   readonly stats: UpdateStats = { updates: 0, bytes: 0, rects: 0 };
@@ -177,6 +179,7 @@ export class RfbConnection {
   private finish(reason: string): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
+    this.inputGate.discard();
     this.host.log.debug({ client: this.id }, `VNC client gone: ${reason}`);
     this.host.closed(this);
   }
@@ -290,23 +293,23 @@ export class RfbConnection {
         this.updateRequest(m.incremental, { x: m.x, y: m.y, w: m.w, h: m.h });
         return;
       case "key":
-        if (!this.host.viewOnly) this.host.input(this, { type: "key", down: m.down, keysym: m.keysym });
+        if (!this.host.viewOnly) this.inputGate.input({ type: "key", down: m.down, keysym: m.keysym });
         return;
       case "qemuKey": {
         if (this.host.viewOnly) return;
         // XT scancodes with 0xE0-prefixed keys as 0x80 | code; anything wider is not a scancode we know
         const scancode = m.scancode > 0 && m.scancode <= 0xff ? m.scancode : undefined;
-        const ev: { type: "key"; down: boolean; keysym?: number; scancode?: number } = { type: "key", down: m.down };
+        const ev: InputEvent = { type: "key", down: m.down };
         if (scancode !== undefined) ev.scancode = scancode;
         if (m.keysym !== 0) ev.keysym = m.keysym;
         if (ev.scancode === undefined && ev.keysym === undefined) return;
-        this.host.input(this, ev);
+        this.inputGate.input(ev);
         return;
       }
       case "pointer": {
         if (this.host.viewOnly) return;
         const s = this.host.surface();
-        this.host.input(this, { type: "pointer", x: Math.min(m.x, s.width - 1), y: Math.min(m.y, s.height - 1), buttons: m.buttons });
+        this.inputGate.input({ type: "pointer", x: Math.min(m.x, s.width - 1), y: Math.min(m.y, s.height - 1), buttons: m.buttons });
         return;
       }
       case "cutText":
@@ -421,9 +424,12 @@ export class RfbConnection {
     } else if (flags & F.Peek) {
       this.transport.write(extendedClipboardMessage(F.Notify | (this.host.guestClipboard() !== undefined ? F.Text : 0)));
     } else if (flags & F.Notify) {
-      if (flags & F.Text && !this.host.viewOnly) this.transport.write(extendedClipboardMessage(F.Request | F.Text));
+      if (flags & F.Text && !this.host.viewOnly) {
+        this.transport.write(extendedClipboardMessage(F.Request | F.Text));
+        this.inputGate.expectText();
+      }
     } else if (flags & F.Provide) {
-      if (!(flags & F.Text) || this.host.viewOnly) return;
+      if (!(flags & F.Text) || this.host.viewOnly) return this.inputGate.release();
       let plain: Buffer;
       try {
         plain = inflateSync(payload, { maxOutputLength: this.host.limits.maxCutText + 4, finishFlush: zlibConstants.Z_SYNC_FLUSH });
@@ -435,6 +441,7 @@ export class RfbConnection {
       if (len > plain.length - 4) throw new ProtocolViolation(`extended clipboard provide: text of ${len} bytes in ${plain.length - 4}`);
       const text = plain.toString("utf8", 4, 4 + len).replace(/\0+$/, "").replace(/\r\n/g, "\n");
       this.host.clipboardFromClient(this, text);
+      this.inputGate.release();
     }
   }
 

@@ -12,6 +12,10 @@ import { RGBX_PIXEL_FORMAT, SERVER_PIXEL_FORMAT } from "../../src/rfb/pixel-form
 import { Leds } from "../../src/display/console.ts";
 import type { DesktopSizeReply } from "../../src/rfb/client/rfb-client.ts";
 import { fullUpdate, startServer, until } from "../helpers/rfb-server-fixture.ts";
+import { rawRfbClient } from "../helpers/raw-rfb-client.ts";
+import * as msg from "../../src/rfb/client/client-messages.ts";
+import { ClipboardAction, ClipboardFormat, providePayload } from "../../src/rfb/client/extended-clipboard.ts";
+import { CLIPBOARD_WAIT_MS } from "../../src/rfb/clipboard-input-gate.ts";
 
 test("RFB 3.3, 3.7 and 3.8 clients all get the picture; ServerInit names the console and its size", async () => {
   const s = await startServer({ width: 64, height: 48, name: "my vGPU" });
@@ -274,6 +278,43 @@ test("XRGB clients share one encoding: ten up-to-date viewers cost one encode pe
     for (const c of clients) assert.equal(c.framebuffer.pixels[30 * 320 + 30], 0x445566);
   } finally {
     for (const c of clients) c.close();
+    await s.close();
+  }
+});
+
+test("input sent right after an extended clipboard notify waits for the text: Ctrl-V pastes what was just offered", async () => {
+  const s = await startServer({ width: 40, height: 30 });
+  const order: string[] = [];
+  s.console.setInputSink({
+    input: (e) => order.push(e.type === "key" ? `key ${e.down ? "down" : "up"} ${e.keysym}` : `pointer ${e.x},${e.y}`),
+    clipboard: (t) => order.push(`clipboard ${t}`),
+  });
+  const c = await rawRfbClient({ tcp: s.ports.tcp!.port });
+  try {
+    c.write(msg.setEncodings([Encoding.Raw, P.ExtendedClipboard]));
+    const notify = msg.clientCutTextExtended((ClipboardAction.Notify | ClipboardFormat.Text) >>> 0, new Uint8Array(0));
+    // a paste into the client's clipboard panel, then Ctrl-V and a pointer move at once (one write, as a fast user's)
+    c.write(Buffer.concat([notify, msg.keyEvent(true, 0xffe3), msg.keyEvent(true, 0x76), msg.keyEvent(false, 0x76), msg.pointerEvent(0, 5, 6)]));
+    await new Promise((r) => setTimeout(r, 150));
+    assert.deepEqual(order, [], "the keys wait: the server asked for the text and it has not come");
+    const p = providePayload("fresh text");
+    c.write(msg.clientCutTextExtended(p.flags, p.payload));
+    await until(() => order.length === 5, 3000, "clipboard and the held input");
+    assert.deepEqual(order, ["clipboard fresh text", "key down 65507", "key down 118", "key up 118", "pointer 5,6"]);
+
+    // a client that announces text and never provides it: its input is late by the bound, not lost
+    order.length = 0;
+    const t0 = Date.now();
+    c.write(Buffer.concat([notify, msg.keyEvent(false, 0xffe3)]));
+    await until(() => order.length === 1, 3000, "the key after the wait ran out");
+    const waited = Date.now() - t0;
+    assert.deepEqual(order, ["key up 65507"]);
+    assert.ok(waited >= CLIPBOARD_WAIT_MS - 50, `held ${waited} ms (the wait is ${CLIPBOARD_WAIT_MS} ms)`);
+    // and input without a notify before it goes straight through
+    c.write(msg.keyEvent(true, 0x61));
+    await until(() => order.length === 2, 1000, "an ordinary key");
+  } finally {
+    c.destroy();
     await s.close();
   }
 });
