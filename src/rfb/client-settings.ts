@@ -30,6 +30,8 @@ export interface ClientSettings {
   readonly extendedClipboard: boolean;
   /** what encoding work this client can share with others: same key, same bytes */
   readonly encodeKey: string;
+  /** the same for its lossless refresh (JPEG off) */
+  readonly losslessEncodeKey: string;
 }
 
 const SUBSAMPLINGS: readonly Subsampling[] = ["1x", "4x", "2x", "gray", "8x", "16x"];
@@ -58,12 +60,8 @@ export function settingsFromEncodings(list: readonly number[], pixelFormatKey: s
   }
   const cursor: CursorKind = has.has(P.CursorWithAlpha) ? "alpha" : has.has(P.VMwareCursor) ? "vmware" : has.has(P.Cursor) ? "rich" : "none";
   const usesZlibLevel = pixelEncoding === Encoding.Zlib || pixelEncoding === Encoding.ZRLE || lossyCapable;
-  const encodeKey = [
-    pixelEncoding,
-    pixelFormatKey,
-    usesZlibLevel ? `c${compressLevel}` : "",
-    lossyCapable ? `q${jpegQuality}${jpegQuality >= 0 ? sub : ""}` : "",
-  ].join("|");
+  const key = (quality: number): string =>
+    [pixelEncoding, pixelFormatKey, usesZlibLevel ? `c${compressLevel}` : "", lossyCapable ? `q${quality}${quality >= 0 ? sub : ""}` : ""].join("|");
   return {
     pixelEncoding,
     copyRect: has.has(Encoding.CopyRect),
@@ -81,6 +79,7 @@ export function settingsFromEncodings(list: readonly number[], pixelFormatKey: s
     fence: has.has(P.Fence),
     continuousUpdates: has.has(P.ContinuousUpdates),
     extendedClipboard: has.has(P.ExtendedClipboard),
-    encodeKey,
+    encodeKey: key(jpegQuality),
+    losslessEncodeKey: key(-1),
   };
 }

@@ -18,7 +18,9 @@ import { ClipboardInputGate } from "./clipboard-input-gate.ts";
 import { ZLIB_STREAM_HEADER, type EncodeContext, type EncodedRect, type RectEncoder, type SplicedZlibStream } from "./encoders/encoder.ts";
 import { PixelTranslator } from "./pixel-translator.ts";
 import { SERVER_PIXEL_FORMAT, bytesPerPixel, pixelFormatKey, pixelFormatProblem, type PixelFormat } from "./pixel-format.ts";
-import { PendingDamage, clip, withoutBand } from "./pending-damage.ts";
+import { PendingDamage, withoutBand } from "./pending-damage.ts";
+import { clip } from "./tile-map.ts";
+import { LosslessRefresh } from "./lossless-refresh.ts";
 import { copyRect } from "./encoders/copyrect.ts";
 import {
   ClipboardFlag,
@@ -116,6 +118,7 @@ export class RfbConnection {
   private stuckSince: number | undefined;
   private readonly pacer = new FencePacer();
   private readonly inputGate = new ClipboardInputGate((e) => this.host.input(this, e));
+  private readonly refresh: LosslessRefresh;
   /** stats.bytes − unsent bytes at the last stall check */
   private drainedAtCheck = 0;
   readonly stats: UpdateStats = { updates: 0, bytes: 0, rects: 0 };
@@ -134,6 +137,7 @@ export class RfbConnection {
     this.clientWidth = s.width;
     this.clientHeight = s.height;
     this.pending = new PendingDamage(s.width, s.height);
+    this.refresh = new LosslessRefresh(s.width, s.height, () => this.pump());
     transport.onDrain(() => {
       this.stuckSince = undefined;
       this.pump();
@@ -180,6 +184,7 @@ export class RfbConnection {
     if (this.closedFlag) return;
     this.closedFlag = true;
     this.inputGate.discard();
+    this.refresh.cancel();
     this.host.log.debug({ client: this.id }, `VNC client gone: ${reason}`);
     this.host.closed(this);
   }
@@ -196,6 +201,7 @@ export class RfbConnection {
       }
     }
     this.pending.resize(s.width, s.height);
+    this.refresh.resize(s.width, s.height);
     this.pump();
   }
 
@@ -450,7 +456,7 @@ export class RfbConnection {
   private wantsUpdate(): boolean {
     return (
       this.resizeDue || this.desktopSizeReplies.length > 0 || this.edsOnRequest || this.cursorDue || this.ledsDue ||
-      this.extKeyAckDue || this.pointerTypeDue || this.nameDue || !this.pending.isEmpty
+      this.extKeyAckDue || this.pointerTypeDue || this.nameDue || !this.pending.isEmpty || this.refresh.isDue
     );
   }
 
@@ -515,46 +521,59 @@ export class RfbConnection {
     this.extKeyAckDue = this.pointerTypeDue = this.nameDue = this.ledsDue = this.cursorDue = false;
 
     const surface = this.host.surface();
+    const sameSize = surface.width === this.clientWidth && surface.height === this.clientHeight;
     const move = this.pending.pendingMove;
     let rects = this.pending.take();
     // a scroll over exactly the frame this client has: copy the band on its side, send only the rest
-    if (move && s.copyRect && surface.width === this.clientWidth && surface.height === this.clientHeight) {
+    if (move && s.copyRect && sameSize) {
       pseudo.push(Buffer.from(copyRect(0, move.y, surface.width, move.h, 0, move.y + move.dy).bytes));
       rects = withoutBand(rects, move.y, move.h);
+      this.refresh.moved(move.y, move.h, move.dy);
     }
-    if (surface.width !== this.clientWidth || surface.height !== this.clientHeight) {
+    if (!sameSize) {
       // a client that cannot be told about a resize sees the part of the surface that fits its framebuffer
       const w = Math.min(surface.width, this.clientWidth);
       const h = Math.min(surface.height, this.clientHeight);
       rects = rects.map((r) => clip(r, w, h)).filter((r): r is Rect => r !== undefined);
     }
-    let encoded: EncodedRect[] = [];
-    if (rects.length > 0) {
-      const encoder = this.host.encoderFor(s.pixelEncoding);
-      const ctx: EncodeContext = {
-        pixels: surface.pixels,
-        width: surface.width,
-        height: surface.height,
-        translator: this.translator,
-        compressLevel: s.compressLevel,
-        jpegQuality: s.jpegQuality,
-        subsampling: s.subsampling,
-      };
-      // the same settings and the same rects of the same surface give the same bytes, whoever asks: clients
-      // that keep up share one frame's encoding, and so do clients that fell behind by the same frames
-      const cacheKey = `${s.encodeKey}|${rectsKey(rects)}`;
-      encoded = await this.host.cache.get(cacheKey, () => {
-        const t0 = performance.now();
-        return encodeRects(encoder, ctx, rects).then((r) => {
-          this.host.encoded(s.pixelEncoding, (performance.now() - t0) / 1000);
-          return r;
-        });
-      });
-    }
+    // areas this client holds as JPEG that stopped changing go again losslessly, before this update's damage
+    const refreshRects = sameSize ? this.refresh.takeDue() : [];
+    // both encodings start before the first await: one snapshot of the surface
+    const parts: Array<Promise<EncodedRect[]>> = [];
+    if (refreshRects.length > 0) parts.push(this.encode(surface, refreshRects, -1, s.losslessEncodeKey));
+    if (rects.length > 0) parts.push(this.encode(surface, rects, s.jpegQuality, s.encodeKey));
+    const encoded = (await Promise.all(parts)).flat();
     if (this.closedFlag) return;
+    if (sameSize && parts.length > 0) this.refresh.sent([...refreshRects, ...rects], lossyRects(encoded));
     if (pseudo.length === 0 && encoded.length === 0) return;
     this.requestOutstanding = false;
     this.writeUpdate(pseudo, encoded);
+  }
+
+  /**
+   * Encode rects of the surface for this client, sharing the work with every client of the same key: the
+   * same settings and the same rects of the same surface give the same bytes, whoever asks, so clients that
+   * keep up share one frame's encoding, and so do clients that fell behind by the same frames.
+   */
+  private encode(surface: ConsoleSurface, rects: readonly Rect[], jpegQuality: number, key: string): Promise<EncodedRect[]> {
+    const s = this.settings;
+    const encoder = this.host.encoderFor(s.pixelEncoding);
+    const ctx: EncodeContext = {
+      pixels: surface.pixels,
+      width: surface.width,
+      height: surface.height,
+      translator: this.translator,
+      compressLevel: s.compressLevel,
+      jpegQuality,
+      subsampling: s.subsampling,
+    };
+    return this.host.cache.get(`${key}|${rectsKey(rects)}`, () => {
+      const t0 = performance.now();
+      return encodeRects(encoder, ctx, rects).then((r) => {
+        this.host.encoded(s.pixelEncoding, (performance.now() - t0) / 1000);
+        return r;
+      });
+    });
   }
 
   /**
@@ -631,6 +650,17 @@ export class RfbConnection {
 
 /** From this size the shared body of an update is written on its own instead of being copied behind its header. */
 const SEPARATE_WRITE_BYTES = 4096;
+
+/** Where the lossy (JPEG) rects of an update lie, from their headers. */
+function lossyRects(encoded: readonly EncodedRect[]): Rect[] {
+  const out: Rect[] = [];
+  for (const e of encoded) {
+    if (!e.lossy) continue;
+    const b = e.bytes;
+    out.push({ x: (b[0]! << 8) | b[1]!, y: (b[2]! << 8) | b[3]!, w: (b[4]! << 8) | b[5]!, h: (b[6]! << 8) | b[7]! });
+  }
+  return out;
+}
 
 /** A compact text key of a rect list (cache keys live for one frame only). */
 function rectsKey(rects: readonly Rect[]): string {

@@ -5,27 +5,22 @@
  * merge into a 64×64 tile bitmap: it gets the coalesced damage of all it missed, never a queue of frames.
  */
 import type { DamageList, Rect, VerticalMove } from "../display/damage-tracker.ts";
-
-const TILE = 64;
+import { TileMap, clip } from "./tile-map.ts";
 
 export class PendingDamage {
-  /** what the pending damage is, when not empty: one frame's rects, the whole surface, or the tile bitmap */
+  /** what the pending damage is, when not empty: one frame's rects, the whole surface, or the tile map */
   private state: "frame" | "full" | "tiles" = "tiles";
   private rects: readonly Rect[] = [];
   /** the frame's scroll, kept only while the pending damage is exactly that one frame over the previous */
   private move: VerticalMove | undefined;
-  private tiles: Uint8Array;
-  private tilesX: number;
-  private tilesY: number;
+  private readonly tiles: TileMap;
   private empty = true;
 
   constructor(
     private width: number,
     private height: number,
   ) {
-    this.tilesX = Math.ceil(width / TILE);
-    this.tilesY = Math.ceil(height / TILE);
-    this.tiles = new Uint8Array(this.tilesX * this.tilesY);
+    this.tiles = new TileMap(width, height);
   }
 
   get isEmpty(): boolean {
@@ -36,9 +31,7 @@ export class PendingDamage {
   resize(width: number, height: number): void {
     this.width = width;
     this.height = height;
-    this.tilesX = Math.ceil(width / TILE);
-    this.tilesY = Math.ceil(height / TILE);
-    this.tiles = new Uint8Array(this.tilesX * this.tilesY);
+    this.tiles.resize(width, height);
     this.markAll();
   }
 
@@ -47,7 +40,7 @@ export class PendingDamage {
     this.move = undefined;
     this.state = "full";
     this.rects = [{ x: 0, y: 0, w: this.width, h: this.height }];
-    this.tiles.fill(1);
+    this.tiles.markAll();
   }
 
   /** One console frame's damage (rects shared by all clients, not to be modified) and its scroll, if any. */
@@ -62,8 +55,8 @@ export class PendingDamage {
     }
     this.move = undefined;
     // "full" already has every tile marked
-    if (this.state === "frame") this.markTiles(this.rects);
-    if (this.state !== "full") this.markTiles(rects);
+    if (this.state === "frame") this.tiles.mark(this.rects);
+    if (this.state !== "full") this.tiles.mark(rects);
     this.state = "tiles";
   }
 
@@ -71,12 +64,12 @@ export class PendingDamage {
   addArea(x: number, y: number, w: number, h: number): void {
     const r = clip({ x, y, w, h }, this.width, this.height);
     if (!r) return;
-    if (!this.empty && this.state === "frame") this.markTiles(this.rects);
-    if (this.empty) this.tiles.fill(0);
+    if (!this.empty && this.state === "frame") this.tiles.mark(this.rects);
+    if (this.empty) this.tiles.clear();
     this.move = undefined;
     this.empty = false;
     this.state = "tiles";
-    this.markTiles([r]);
+    this.tiles.mark([r]);
   }
 
   /** The scroll of the pending frame, when the pending damage is exactly one frame over what the client has. */
@@ -94,66 +87,11 @@ export class PendingDamage {
     if (state !== "tiles") {
       const out = this.rects;
       this.rects = [];
-      this.tiles.fill(0);
+      this.tiles.clear();
       return out;
     }
-    const out = this.tileRects();
-    this.tiles.fill(0);
-    return out;
+    return this.tiles.take();
   }
-
-  private markTiles(rects: readonly Rect[]): void {
-    for (const r of rects) {
-      const c = clip(r, this.width, this.height);
-      if (!c) continue;
-      const tx1 = Math.floor((c.x + c.w - 1) / TILE);
-      const ty1 = Math.floor((c.y + c.h - 1) / TILE);
-      for (let ty = Math.floor(c.y / TILE); ty <= ty1; ty++) {
-        for (let tx = Math.floor(c.x / TILE); tx <= tx1; tx++) this.tiles[ty * this.tilesX + tx] = 1;
-      }
-    }
-  }
-
-  /** Dirty tiles as rectangles: runs per tile row, merged downwards while the run is the same. */
-  private tileRects(): Rect[] {
-    const out: Rect[] = [];
-    const open = new Map<string, Rect>();
-    for (let ty = 0; ty < this.tilesY; ty++) {
-      const seen = new Set<string>();
-      let tx = 0;
-      while (tx < this.tilesX) {
-        if (!this.tiles[ty * this.tilesX + tx]) {
-          tx++;
-          continue;
-        }
-        const start = tx;
-        while (tx < this.tilesX && this.tiles[ty * this.tilesX + tx]) tx++;
-        const k = `${start}:${tx}`;
-        const y = ty * TILE;
-        const h = Math.min(TILE, this.height - y);
-        const prev = open.get(k);
-        if (prev && prev.y + prev.h === y) {
-          prev.h += h;
-        } else {
-          const x = start * TILE;
-          const r = { x, y, w: Math.min(tx * TILE, this.width) - x, h };
-          out.push(r);
-          open.set(k, r);
-        }
-        seen.add(k);
-      }
-      for (const k of [...open.keys()]) if (!seen.has(k)) open.delete(k);
-    }
-    return out;
-  }
-}
-
-export function clip(r: Rect, width: number, height: number): Rect | undefined {
-  const x0 = Math.max(0, r.x);
-  const y0 = Math.max(0, r.y);
-  const x1 = Math.min(width, r.x + r.w);
-  const y1 = Math.min(height, r.y + r.h);
-  return x1 > x0 && y1 > y0 ? { x: x0, y: y0, w: x1 - x0, h: y1 - y0 } : undefined;
 }
 
 /** One frame's damage as rects of its own (the DamageList is reused by the consumer). */

@@ -40,6 +40,8 @@ export interface EncodedRect {
   readonly bytes: Uint8Array;
   /** set for ZRLE and Zlib: a client that has not used this stream yet needs the zlib header spliced in */
   readonly zlibStream?: SplicedZlibStream;
+  /** set when the pixels are lossy (JPEG): the client gets them again losslessly once they settle */
+  readonly lossy?: true;
 }
 
 export interface RectEncoder {

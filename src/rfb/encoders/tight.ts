@@ -79,9 +79,10 @@ export function fillRect(t: PixelTranslator, r: TightRegion, colour: number, enc
 export function jpegRect(ctx: EncodeContext, r: TightRegion, encoding: number): Promise<EncodedRect> {
   // fine quality 0 exists on the wire; JPEG's scale starts at 1
   const quality = Math.min(100, Math.max(1, Math.round(ctx.jpegQuality)));
-  return encodeJpeg(ctx.pixels, ctx.width, r.x, r.y, r.w, r.h, quality, ctx.subsampling).then((jfif) =>
-    lengthPrefixedRect(r, encoding, TightControl.JPEG, jfif),
-  );
+  return encodeJpeg(ctx.pixels, ctx.width, r.x, r.y, r.w, r.h, quality, ctx.subsampling).then((jfif) => ({
+    bytes: lengthPrefixedRect(r, encoding, TightControl.JPEG, jfif).bytes,
+    lossy: true,
+  }));
 }
 
 /** header + control + compact length + data (JPEG and PNG rects). */

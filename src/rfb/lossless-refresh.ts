@@ -1,0 +1,168 @@
+/**
+ * Lossless refresh, as TigerVNC's server does it: what a client was sent as JPEG is sent again losslessly
+ * once that area has stopped changing, so a still picture ends up exact (a paused video, a photo in a
+ * browser) while motion stays cheap. Per client, per 64×64 tile: when it was last sent lossy (0: the client
+ * has it exact). A tile sent losslessly later is clean again; a CopyRect carries lossiness to where it copies.
+ * A tile unchanged for REFRESH_DELAY_MS is due; refresh goes out in slices of REFRESH_SLICE_AREA pixels, one
+ * per update, next to whatever damage that update carries, so a video playing in one window does not keep a
+ * still photo beside it blurred, and refreshing a whole 4K screen never holds a real frame back by more
+ * than one slice.
+ */
+import type { Rect } from "../display/damage-tracker.ts";
+import { TILE, TileMap, clip } from "./tile-map.ts";
+
+/** How long a lossy tile must stay unchanged before it is refreshed. */
+export const REFRESH_DELAY_MS = 300;
+/** Pixels refreshed per update at most. */
+export const REFRESH_SLICE_AREA = 1 << 20;
+
+export class LosslessRefresh {
+  /** per tile: time (ms, performance.now) it was last sent lossy, 0 when the client has it exact */
+  private lossyAt: Float64Array;
+  private lossyTiles = 0;
+  private tilesX: number;
+  private tilesY: number;
+  private readonly due: TileMap;
+  private timer: NodeJS.Timeout | undefined;
+
+  /** `onDue` is called when tiles become due (the caller sends an update when it can). */
+  constructor(
+    private width: number,
+    private height: number,
+    private readonly onDue: () => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tilesX = Math.ceil(width / TILE);
+    this.tilesY = Math.ceil(height / TILE);
+    this.lossyAt = new Float64Array(this.tilesX * this.tilesY);
+    this.due = new TileMap(width, height);
+  }
+
+  /** Whether the client holds lossy pixels anywhere. */
+  get hasLossy(): boolean {
+    return this.lossyTiles > 0;
+  }
+
+  /** A new surface: everything will be sent again anyway. */
+  resize(width: number, height: number): void {
+    this.width = width;
+    this.height = height;
+    this.tilesX = Math.ceil(width / TILE);
+    this.tilesY = Math.ceil(height / TILE);
+    this.lossyAt = new Float64Array(this.tilesX * this.tilesY);
+    this.lossyTiles = 0;
+    this.due.resize(width, height);
+    this.cancel();
+  }
+
+  /** An update went out: `sent` areas replaced what the client had, `lossyRects` of them as JPEG. */
+  sent(sent: readonly Rect[], lossyRects: readonly Rect[]): void {
+    for (const r of sent) this.forEachTile(r, "covered", (i) => this.setClean(i));
+    const t = this.now();
+    for (const r of lossyRects) this.forEachTile(r, "touched", (i) => this.setLossy(i, t));
+    this.schedule();
+  }
+
+  /** A CopyRect moved a full-width band by dy: the destination is as lossy as the source was. */
+  moved(y: number, h: number, dy: number): void {
+    if (this.lossyTiles === 0) return;
+    let newest = 0;
+    // conservative: the whole destination band counts as lossy when any of the source band was
+    this.forEachTile({ x: 0, y, w: this.width, h }, "touched", (i) => {
+      newest = Math.max(newest, this.lossyAt[i]!);
+    });
+    const dst = { x: 0, y: y + dy, w: this.width, h };
+    this.forEachTile(dst, "covered", (i) => this.setClean(i));
+    if (newest > 0) this.forEachTile(dst, "touched", (i) => this.setLossy(i, newest));
+    this.schedule();
+  }
+
+  /** The next slice of due tiles to send losslessly, or none. */
+  takeDue(): Rect[] {
+    if (this.lossyTiles === 0) return [];
+    const cutoff = this.now() - REFRESH_DELAY_MS;
+    this.due.clear();
+    const dueRects: Rect[] = [];
+    for (let i = 0; i < this.lossyAt.length; i++) {
+      const at = this.lossyAt[i]!;
+      if (at > 0 && at <= cutoff) dueRects.push(this.tileRect(i));
+    }
+    if (dueRects.length === 0) return [];
+    this.due.mark(dueRects);
+    const slice = this.due.take(REFRESH_SLICE_AREA);
+    // what goes out now is clean once sent (sent() clears it); the rest is due at the next update
+    return slice;
+  }
+
+  /** Whether some tile is due now. */
+  get isDue(): boolean {
+    if (this.lossyTiles === 0) return false;
+    const cutoff = this.now() - REFRESH_DELAY_MS;
+    for (let i = 0; i < this.lossyAt.length; i++) {
+      const at = this.lossyAt[i]!;
+      if (at > 0 && at <= cutoff) return true;
+    }
+    return false;
+  }
+
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Wake up when the oldest lossy tile becomes due. */
+  private schedule(): void {
+    if (this.lossyTiles === 0) return this.cancel();
+    let oldest = Infinity;
+    for (let i = 0; i < this.lossyAt.length; i++) {
+      const at = this.lossyAt[i]!;
+      if (at > 0 && at < oldest) oldest = at;
+    }
+    const wait = Math.max(0, oldest + REFRESH_DELAY_MS - this.now());
+    this.cancel();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.isDue) this.onDue();
+      else this.schedule();
+    }, Math.ceil(wait) + 1);
+    this.timer.unref();
+  }
+
+  private setClean(i: number): void {
+    if (this.lossyAt[i] === 0) return;
+    this.lossyAt[i] = 0;
+    this.lossyTiles--;
+  }
+
+  private setLossy(i: number, t: number): void {
+    if (this.lossyAt[i] === 0) this.lossyTiles++;
+    this.lossyAt[i] = t;
+  }
+
+  private tileRect(i: number): Rect {
+    const x = (i % this.tilesX) * TILE;
+    const y = Math.floor(i / this.tilesX) * TILE;
+    return { x, y, w: Math.min(TILE, this.width - x), h: Math.min(TILE, this.height - y) };
+  }
+
+  /** Call `f` for each tile the rect touches, or only those it covers completely (edge tiles up to the edge). */
+  private forEachTile(r: Rect, which: "touched" | "covered", f: (i: number) => void): void {
+    const c = clip(r, this.width, this.height);
+    if (!c) return;
+    const right = c.x + c.w;
+    const bottom = c.y + c.h;
+    let tx0: number, ty0: number, tx1: number, ty1: number;
+    if (which === "touched") {
+      tx0 = Math.floor(c.x / TILE);
+      ty0 = Math.floor(c.y / TILE);
+      tx1 = Math.ceil(right / TILE);
+      ty1 = Math.ceil(bottom / TILE);
+    } else {
+      tx0 = Math.ceil(c.x / TILE);
+      ty0 = Math.ceil(c.y / TILE);
+      tx1 = right === this.width ? this.tilesX : Math.floor(right / TILE);
+      ty1 = bottom === this.height ? this.tilesY : Math.floor(bottom / TILE);
+    }
+    for (let ty = ty0; ty < ty1; ty++) for (let tx = tx0; tx < tx1; tx++) f(ty * this.tilesX + tx);
+  }
+}
