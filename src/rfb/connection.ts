@@ -21,6 +21,7 @@ import { SERVER_PIXEL_FORMAT, bytesPerPixel, pixelFormatKey, pixelFormatProblem,
 import { PendingDamage, withoutBand } from "./pending-damage.ts";
 import { clip } from "./tile-map.ts";
 import { LosslessRefresh } from "./lossless-refresh.ts";
+import { composite, cursorBox, placedAt, splitAround } from "./rendered-cursor.ts";
 import { copyRect } from "./encoders/copyrect.ts";
 import {
   ClipboardFlag,
@@ -60,6 +61,10 @@ export interface ConnectionHost {
   /** the surface clients see (a blank placeholder before the guest's first frame) */
   surface(): ConsoleSurface;
   cursor(): CursorImage | undefined;
+  /** top-left of the cursor image on the surface */
+  cursorPosition(): { x: number; y: number };
+  /** changes whenever the cursor image does (cache keys of a composited cursor) */
+  cursorVersion(): number;
   leds(): number;
   guestClipboard(): string | undefined;
   screens(): Screen[];
@@ -119,6 +124,8 @@ export class RfbConnection {
   private readonly pacer = new FencePacer();
   private readonly inputGate = new ClipboardInputGate((e) => this.host.input(this, e));
   private readonly refresh: LosslessRefresh;
+  /** where this client's framebuffer has the cursor drawn in (clients without a cursor pseudo-encoding) */
+  private drawnCursor: Rect | undefined;
   /** stats.bytes − unsent bytes at the last stall check */
   private drainedAtCheck = 0;
   readonly stats: UpdateStats = { updates: 0, bytes: 0, rects: 0 };
@@ -211,9 +218,22 @@ export class RfbConnection {
   }
 
   cursorChanged(): void {
-    if (this.settings.cursor !== "none") {
-      this.cursorDue = true;
-      this.pump();
+    if (this.settings.cursor !== "none") this.cursorDue = true;
+    else this.cursorDamage();
+    this.pump();
+  }
+
+  cursorMoved(): void {
+    if (this.settings.cursor !== "none") return;
+    this.cursorDamage();
+    this.pump();
+  }
+
+  /** A client that gets the cursor drawn in: where it was drawn and where it is now must be sent again. */
+  private cursorDamage(): void {
+    const s = this.host.surface();
+    for (const r of [this.drawnCursor, cursorBox(this.host.cursor(), this.host.cursorPosition(), s.width, s.height)]) {
+      if (r) this.pending.addArea(r.x, r.y, r.w, r.h);
     }
   }
 
@@ -379,6 +399,8 @@ export class RfbConnection {
     if (s.qemuPointerMotionChange && first(-257)) this.pointerTypeDue = true;
     if (s.desktopName && first(-307)) this.nameDue = true;
     if (s.cursor !== "none" && (s.cursor !== before.cursor || !this.encodingsSeen)) this.cursorDue = true;
+    // the cursor goes from drawn-in to a pseudo-encoding or back: the picture under it is sent again
+    if ((s.cursor === "none") !== (before.cursor === "none") && this.encodingsSeen) this.cursorDamage();
     for (const e of list) this.everSeen.add(e);
     this.encodingsSeen = true;
     this.pump();
@@ -529,6 +551,10 @@ export class RfbConnection {
       pseudo.push(Buffer.from(copyRect(0, move.y, surface.width, move.h, 0, move.y + move.dy).bytes));
       rects = withoutBand(rects, move.y, move.h);
       this.refresh.moved(move.y, move.h, move.dy);
+      // a drawn-in cursor in the band's source rows was copied along with it (up by dy): send that spot again
+      const d = this.drawnCursor;
+      const landed = d && clip({ ...d, y: d.y - move.dy }, surface.width, surface.height);
+      if (landed) rects = [...rects, landed];
     }
     if (!sameSize) {
       // a client that cannot be told about a resize sees the part of the surface that fits its framebuffer
@@ -537,14 +563,40 @@ export class RfbConnection {
       rects = rects.map((r) => clip(r, w, h)).filter((r): r is Rect => r !== undefined);
     }
     // areas this client holds as JPEG that stopped changing go again losslessly, before this update's damage
-    const refreshRects = sameSize ? this.refresh.takeDue() : [];
-    // both encodings start before the first await: one snapshot of the surface
+    let refreshRects = sameSize ? this.refresh.takeDue() : [];
+    // the cursor drawn in for a client without a cursor pseudo-encoding: its box from a composited copy
+    let cursorRects: Rect[] = [];
+    let drawnCursor = this.drawnCursor;
+    if (s.cursor === "none") {
+      const cursor = this.host.cursor();
+      const pos = this.host.cursorPosition();
+      const box = cursorBox(cursor, pos, Math.min(surface.width, this.clientWidth), Math.min(surface.height, this.clientHeight));
+      if (box) {
+        const a = splitAround(rects, box);
+        const b = splitAround(refreshRects, box);
+        rects = a.outside;
+        refreshRects = b.outside;
+        if (a.touched || b.touched) {
+          cursorRects = [box];
+          drawnCursor = box;
+        }
+      } else if (drawnCursor && splitAround([...rects, ...refreshRects], drawnCursor).touched) {
+        drawnCursor = undefined;
+      }
+    }
+    // every encoding starts before the first await: one snapshot of the surface
     const parts: Array<Promise<EncodedRect[]>> = [];
     if (refreshRects.length > 0) parts.push(this.encode(surface, refreshRects, -1, s.losslessEncodeKey));
     if (rects.length > 0) parts.push(this.encode(surface, rects, s.jpegQuality, s.encodeKey));
+    for (const box of cursorRects) {
+      const key = `${s.losslessEncodeKey}|cursor ${this.host.cursorVersion()} at ${box.x},${box.y}`;
+      const withCursor = composite(surface, this.host.cursor()!, this.host.cursorPosition(), box);
+      parts.push(this.encode(withCursor, [{ x: 0, y: 0, w: box.w, h: box.h }], -1, key).then((r) => placedAt(r, box.x, box.y)));
+    }
     const encoded = (await Promise.all(parts)).flat();
     if (this.closedFlag) return;
-    if (sameSize && parts.length > 0) this.refresh.sent([...refreshRects, ...rects], lossyRects(encoded));
+    this.drawnCursor = drawnCursor;
+    if (sameSize && parts.length > 0) this.refresh.sent([...refreshRects, ...rects, ...cursorRects], lossyRects(encoded));
     if (pseudo.length === 0 && encoded.length === 0) return;
     this.requestOutstanding = false;
     this.writeUpdate(pseudo, encoded);

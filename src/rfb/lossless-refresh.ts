@@ -63,15 +63,18 @@ export class LosslessRefresh {
     this.schedule();
   }
 
-  /** A CopyRect moved a full-width band by dy: the destination is as lossy as the source was. */
+  /**
+   * A CopyRect moved a full-width band up (VerticalMove: rows y … y+h−1 now hold what rows y+dy … were):
+   * the destination is as lossy as the source was.
+   */
   moved(y: number, h: number, dy: number): void {
     if (this.lossyTiles === 0) return;
     let newest = 0;
     // conservative: the whole destination band counts as lossy when any of the source band was
-    this.forEachTile({ x: 0, y, w: this.width, h }, "touched", (i) => {
+    this.forEachTile({ x: 0, y: y + dy, w: this.width, h }, "touched", (i) => {
       newest = Math.max(newest, this.lossyAt[i]!);
     });
-    const dst = { x: 0, y: y + dy, w: this.width, h };
+    const dst = { x: 0, y, w: this.width, h };
     this.forEachTile(dst, "covered", (i) => this.setClean(i));
     if (newest > 0) this.forEachTile(dst, "touched", (i) => this.setLossy(i, newest));
     this.schedule();

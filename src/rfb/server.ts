@@ -86,6 +86,7 @@ export class RfbServer {
   private readonly upgradeServer: WebSocketServer;
   private screenLayout: Screen[] = [{ id: 0, x: 0, y: 0, w: 0, h: 0, flags: 0 }];
   private cursorImage: CursorImage | undefined;
+  private cursorVersion = 0;
   private stallTimer: NodeJS.Timeout | undefined;
   private readonly totals = { connectionsTotal: 0, refused: 0, updates: 0, bytes: 0, rects: 0, frames: 0 };
   private closing = false;
@@ -106,6 +107,9 @@ export class RfbServer {
       surface: (s) => this.surfaceChanged(s),
       update: (d) => this.frame(d),
       cursorShape: (c) => this.cursorChanged(c),
+      cursorMove: () => {
+        for (const c of this.clients) c.cursorMoved();
+      },
       clipboard: (text) => {
         for (const c of this.clients) c.guestCopied(text);
       },
@@ -273,6 +277,7 @@ export class RfbServer {
 
   private cursorChanged(c: { width: number; height: number; pixels: Uint32Array; hotX: number; hotY: number } | undefined): void {
     this.cursorImage = c ? { width: c.width, height: c.height, pixels: c.pixels, hotX: c.hotX, hotY: c.hotY } : undefined;
+    this.cursorVersion++;
     for (const conn of this.clients) conn.cursorChanged();
   }
 
@@ -287,6 +292,8 @@ export class RfbServer {
       viewOnly: this.options.viewOnly ?? false,
       surface: () => this.surface(),
       cursor: () => this.cursorImage,
+      cursorPosition: () => this.console.cursorPosition,
+      cursorVersion: () => this.cursorVersion,
       leds: () => this.console.leds,
       guestClipboard: () => this.console.guestClipboard,
       screens: () => {

@@ -52,12 +52,12 @@ test("lossless damage over a whole tile cleans it; partial cover does not; new l
 
 test("a CopyRect carries lossiness to where it copies; a refresh goes in slices of bounded area", () => {
   const small = tracker(640, 480);
-  small.r.sent([], [{ x: 0, y: 0, w: 100, h: 64 }]);
-  small.r.moved(0, 320, 128); // band 0…319 copied down to 128…447
+  small.r.sent([], [{ x: 0, y: 448, w: 100, h: 32 }]);
+  small.r.moved(64, 320, 128); // rows 64…383 now hold what rows 192…511 held (a scroll up by 128)
   small.advance(REFRESH_DELAY_MS);
   assert.deepEqual(small.r.takeDue(), [
-    { x: 0, y: 0, w: 128, h: 64 },
-    { x: 0, y: 128, w: 640, h: 320 },
+    { x: 0, y: 64, w: 640, h: 320 },
+    { x: 0, y: 448, w: 128, h: 32 },
   ]);
   const { r, advance } = tracker(3840, 2160);
   // the whole 4K screen lossy: several slices, none bigger than the bound plus one tile row of a run
