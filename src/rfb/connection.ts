@@ -584,15 +584,17 @@ export class RfbConnection {
         drawnCursor = undefined;
       }
     }
-    // every encoding starts before the first await: one snapshot of the surface
+    // every encoding starts before the first await: one snapshot of the surface. The cursor's box goes first
+    // and the damage last, so the update still ends with the damage's last rect (clients such as gvnccapture
+    // take a rect that reaches the bottom-right corner as the end of the picture)
     const parts: Array<Promise<EncodedRect[]>> = [];
-    if (refreshRects.length > 0) parts.push(this.encode(surface, refreshRects, -1, s.losslessEncodeKey));
-    if (rects.length > 0) parts.push(this.encode(surface, rects, s.jpegQuality, s.encodeKey));
     for (const box of cursorRects) {
       const key = `${s.losslessEncodeKey}|cursor ${this.host.cursorVersion()} at ${box.x},${box.y}`;
       const withCursor = composite(surface, this.host.cursor()!, this.host.cursorPosition(), box);
       parts.push(this.encode(withCursor, [{ x: 0, y: 0, w: box.w, h: box.h }], -1, key).then((r) => placedAt(r, box.x, box.y)));
     }
+    if (refreshRects.length > 0) parts.push(this.encode(surface, refreshRects, -1, s.losslessEncodeKey));
+    if (rects.length > 0) parts.push(this.encode(surface, rects, s.jpegQuality, s.encodeKey));
     const encoded = (await Promise.all(parts)).flat();
     if (this.closedFlag) return;
     this.drawnCursor = drawnCursor;

@@ -1,5 +1,5 @@
 /**
- * The cursor drawn into the picture, for clients that listed no cursor pseudo-encoding (vncsnapshot, a
+ * The cursor drawn into the picture, for clients that listed no cursor pseudo-encoding (gvnccapture, a
  * plain RFB 3.3 viewer): without it they would never see the vGPU's cursor plane. As TigerVNC's server does
  * for such clients: the cursor's box is sent from a small copy of the surface with the cursor blended in,
  * the rest of the damage from the surface as everyone else gets it (so that part is still shared), and a
@@ -31,13 +31,15 @@ export function splitAround(rects: readonly Rect[], box: Rect): { outside: Rect[
       continue;
     }
     touched = true;
-    // above and below the box across the rect's width, then left and right of it in the box's rows
-    if (r.y < box.y) outside.push({ x: r.x, y: r.y, w: r.w, h: box.y - r.y });
-    if (ry1 > by1) outside.push({ x: r.x, y: by1, w: r.w, h: ry1 - by1 });
+    // in reading order, so the piece that reaches the rect's bottom-right comes last (gvnccapture saves its
+    // picture when a rect ends at the framebuffer's bottom-right corner): above the box across the rect's
+    // width, left and right of it in the box's rows, below it across the rect's width
     const y0 = Math.max(r.y, box.y);
     const h = Math.min(ry1, by1) - y0;
+    if (r.y < box.y) outside.push({ x: r.x, y: r.y, w: r.w, h: box.y - r.y });
     if (r.x < box.x) outside.push({ x: r.x, y: y0, w: box.x - r.x, h });
     if (rx1 > bx1) outside.push({ x: bx1, y: y0, w: rx1 - bx1, h });
+    if (ry1 > by1) outside.push({ x: r.x, y: by1, w: r.w, h: ry1 - by1 });
   }
   return { outside, touched };
 }

@@ -106,3 +106,35 @@ describe("a model bochs vGPU running the test pattern, paused", () => {
     }, { timeoutMs: 10_000, intervalMs: 200 }).catch((e: Error) => assert.fail(`${e.message}; ${last}\n${vnc.log}`));
   });
 });
+
+describe("a still picture with a cursor plane: gvnccapture (no cursor encodings) sees it drawn in", () => {
+  const picture = makeTestPicture(200, 150, 11);
+  // a 16×16 opaque magenta block with a transparent column, top-left at (60, 40)
+  const cursorPixels = new Uint32Array(16 * 16).fill(0xffff00ff);
+  for (let y = 0; y < 16; y++) cursorPixels[y * 16] = 0;
+  let vnc: ServerUnderTest;
+  before(async () => {
+    vnc = await startVncServer({ surface: picture });
+    vnc.console.publishCursor({ width: 16, height: 16, pixels: cursorPixels, hotX: 0, hotY: 0 });
+    vnc.console.publishCursorMove(60, 40);
+  });
+  after(() => vnc?.close());
+
+  test("gvnccapture's PNG is the console with the cursor drawn over it, pixel for pixel", async () => {
+    const withCursor = picture.pixels.slice();
+    for (let y = 0; y < 16; y++) for (let x = 1; x < 16; x++) withCursor[(40 + y) * picture.width + 60 + x] = 0xff00ff;
+    const out = join(dir, "cursor.png");
+    await gvnccapture(vnc.tcpPort, out);
+    const png = await decode(out);
+    const d = diffPixels(withCursor, png.pixels, picture.width);
+    assert.equal(d.differing, 0, `${d.differing} pixels differ, first ${JSON.stringify(d.first)}\n${vnc.log}`);
+  });
+
+  test("vncsnapshot lists RichCursor and XCursor, so it gets the cursor as a shape and the picture plain", async () => {
+    const out = join(dir, "cursor.jpg");
+    await vncsnapshot(vnc.tcpPort, "raw", out);
+    const jpg = await decode(out);
+    const p = psnr(picture.pixels, jpg.pixels);
+    assert.ok(p >= 35, `PSNR ${p.toFixed(2)} dB against the plain picture\n${vnc.log}`);
+  });
+});
