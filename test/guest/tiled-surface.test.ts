@@ -36,20 +36,10 @@ import {
   type TiledSurface,
 } from "../../src/guest/tiled-surface.ts";
 import type { LinearImage } from "../../src/guest/guest-display.ts";
+import { mulberry32 } from "../helpers/prng.ts";
 
 // ---------------------------------------------------------------------------------------------------------
 // Fixtures
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 const desc = (name: string): FormatDescriptor => FORMAT_DESCRIPTORS.find((d) => d.name === name)!;
 const mod = (tiling: string): ModifierDescriptor => MODIFIERS.find((m) => m.tiling === tiling)!;
