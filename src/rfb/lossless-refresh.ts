@@ -113,16 +113,20 @@ export class LosslessRefresh {
     this.timer = undefined;
   }
 
-  /** Wake up when the oldest lossy tile becomes due. */
+  /**
+   * Wake up when the oldest lossy tile becomes due. A wake-up already set stays: tiles only get newer or
+   * clean, so it comes no later than needed and sets the next one then (one timer per quiet period, not one
+   * per update, for a client getting JPEG frames).
+   */
   private schedule(): void {
     if (this.lossyTiles === 0) return this.cancel();
+    if (this.timer) return;
     let oldest = Infinity;
     for (let i = 0; i < this.lossyAt.length; i++) {
       const at = this.lossyAt[i]!;
       if (at > 0 && at < oldest) oldest = at;
     }
     const wait = Math.max(0, oldest + REFRESH_DELAY_MS - this.now());
-    this.cancel();
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.isDue) this.onDue();
