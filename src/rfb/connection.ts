@@ -21,7 +21,7 @@ import { SERVER_PIXEL_FORMAT, bytesPerPixel, pixelFormatKey, pixelFormatProblem,
 import { PendingDamage, withoutBand } from "./pending-damage.ts";
 import { clip } from "./tile-map.ts";
 import { LosslessRefresh } from "./lossless-refresh.ts";
-import { composite, cursorBox, placedAt, splitAround } from "./rendered-cursor.ts";
+import { composite, cursorBox, cutOutCursor, placedAt } from "./rendered-cursor.ts";
 import { copyRect } from "./encoders/copyrect.ts";
 import {
   ClipboardFlag,
@@ -568,21 +568,11 @@ export class RfbConnection {
     let cursorRects: Rect[] = [];
     let drawnCursor = this.drawnCursor;
     if (s.cursor === "none") {
-      const cursor = this.host.cursor();
-      const pos = this.host.cursorPosition();
-      const box = cursorBox(cursor, pos, Math.min(surface.width, this.clientWidth), Math.min(surface.height, this.clientHeight));
-      if (box) {
-        const a = splitAround(rects, box);
-        const b = splitAround(refreshRects, box);
-        rects = a.outside;
-        refreshRects = b.outside;
-        if (a.touched || b.touched) {
-          cursorRects = [box];
-          drawnCursor = box;
-        }
-      } else if (drawnCursor && splitAround([...rects, ...refreshRects], drawnCursor).touched) {
-        drawnCursor = undefined;
-      }
+      const box = cursorBox(this.host.cursor(), this.host.cursorPosition(), Math.min(surface.width, this.clientWidth), Math.min(surface.height, this.clientHeight));
+      const cut = cutOutCursor([rects, refreshRects], box, drawnCursor);
+      [rects, refreshRects] = cut.outside as [Rect[], Rect[]];
+      cursorRects = cut.box ? [cut.box] : [];
+      drawnCursor = cut.drawn;
     }
     // every encoding starts before the first await: one snapshot of the surface. The cursor's box goes first
     // and the damage last, so the update still ends with the damage's last rect (clients such as gvnccapture

@@ -45,6 +45,26 @@ export function splitAround(rects: readonly Rect[], box: Rect): { outside: Rect[
 }
 
 /**
+ * One update's plan for a client that gets the cursor drawn in. `lists` (damage, refresh) are cut around
+ * the cursor's `box`; when any of them reached into it, the box itself is to be sent composited (`box`) and
+ * becomes where the client has the cursor drawn (`drawn`). With no cursor, a list that reaches the old
+ * drawn spot sends plain pixels there, so nothing is drawn any more.
+ */
+export function cutOutCursor(
+  lists: ReadonlyArray<readonly Rect[]>,
+  box: Rect | undefined,
+  drawn: Rect | undefined,
+): { outside: Rect[][]; box: Rect | undefined; drawn: Rect | undefined } {
+  if (!box) {
+    const gone = drawn !== undefined && lists.some((l) => splitAround(l, drawn).touched);
+    return { outside: lists.map((l) => [...l]), box: undefined, drawn: gone ? undefined : drawn };
+  }
+  const cuts = lists.map((l) => splitAround(l, box));
+  const touched = cuts.some((c) => c.touched);
+  return { outside: cuts.map((c) => c.outside), box: touched ? box : undefined, drawn: touched ? box : drawn };
+}
+
+/**
  * The surface's pixels in `box` with the cursor (straight-alpha ARGB, top-left at `pos`) blended over them,
  * as a box-sized XRGB surface of its own.
  */

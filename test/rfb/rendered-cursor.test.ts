@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { composite, splitAround } from "../../src/rfb/rendered-cursor.ts";
+import { composite, cutOutCursor, splitAround } from "../../src/rfb/rendered-cursor.ts";
 import { Encoding, PseudoEncoding as P } from "../../src/rfb/encodings.ts";
 import type { RfbClient } from "../../src/rfb/client/rfb-client.ts";
 import type { Rect } from "../../src/display/damage-tracker.ts";
@@ -36,6 +36,19 @@ test("rects cut around the box cover exactly the rects without the box", () => {
     }),
     { numRuns: 300 },
   );
+});
+
+test("an update's plan: the box is sent when damage or refresh reaches into it; with no cursor, damage over the old spot clears it", () => {
+  const box = { x: 10, y: 10, w: 4, h: 4 };
+  const old = { x: 50, y: 50, w: 4, h: 4 };
+  const far = { x: 0, y: 30, w: 5, h: 5 };
+  assert.deepEqual(cutOutCursor([[far], []], box, old), { outside: [[far], []], box: undefined, drawn: old }, "nothing near the cursor");
+  const hit = cutOutCursor([[], [{ x: 8, y: 8, w: 4, h: 4 }]], box, old);
+  assert.deepEqual(hit.box, box, "a refresh rect reaching into the box");
+  assert.deepEqual(hit.drawn, box);
+  assert.deepEqual(hit.outside[1], [{ x: 8, y: 8, w: 4, h: 2 }, { x: 8, y: 10, w: 2, h: 2 }]);
+  assert.deepEqual(cutOutCursor([[{ x: 48, y: 48, w: 8, h: 8 }], []], undefined, old).drawn, undefined, "the old spot sent plain");
+  assert.deepEqual(cutOutCursor([[far], []], undefined, old).drawn, old, "the old spot not sent yet");
 });
 
 test("the blend: transparent shows the surface, opaque the cursor, half alpha the mean", () => {
