@@ -7,23 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { B64_TAG, RESULT_BEGIN, RESULT_END } from "./vm-markers.ts";
+import { B64_TAG, RESULT_BEGIN, RESULT_END, type VmEndToEnd } from "./vm-markers.ts";
 import type { Observation, SuiteReport } from "../../../src/conformance/index.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const project = resolve(here, "../../..");
-
-export interface VmEndToEnd {
-  driver: string;
-  ok: boolean;
-  detail: string;
-  kind?: string;
-  width?: number;
-  height?: number;
-  pixelsChecked?: number;
-  mismatches?: number;
-  via?: string;
-}
 
 /** A suite report as the VM sends it: per check only what was observed (the host knows the rest). */
 export interface VmSuite {

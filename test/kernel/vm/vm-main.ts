@@ -13,22 +13,10 @@ import { BochsGuest } from "../../../src/guest/bochs-guest.ts";
 import { MdpyGuest } from "../../../src/guest/mdpy-guest.ts";
 
 import { closeSync, openSync, writeSync } from "node:fs";
-import { B64_TAG, RESULT_BEGIN, RESULT_END } from "./vm-markers.ts";
+import { B64_TAG, RESULT_BEGIN, RESULT_END, type VmEndToEnd as EndToEnd } from "./vm-markers.ts";
 
 const MBOCHS_UUID = "a0b0c0d0-1111-4222-8333-444455556666";
 const MDPY_UUID = "a0b0c0d0-1111-4222-8333-444455557777";
-
-interface EndToEnd {
-  driver: string;
-  ok: boolean;
-  detail: string;
-  kind?: string;
-  width?: number;
-  height?: number;
-  pixelsChecked?: number;
-  mismatches?: number;
-  via?: string;
-}
 
 function describeError(e: unknown): string {
   return e instanceof SyscallError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
