@@ -84,17 +84,14 @@ export class LosslessRefresh {
   takeDue(): Rect[] {
     if (this.lossyTiles === 0) return [];
     const cutoff = this.now() - REFRESH_DELAY_MS;
+    // the same tile grid as lossyAt: tile i here is tile i there
     this.due.clear();
-    const dueRects: Rect[] = [];
     for (let i = 0; i < this.lossyAt.length; i++) {
       const at = this.lossyAt[i]!;
-      if (at > 0 && at <= cutoff) dueRects.push(this.tileRect(i));
+      if (at > 0 && at <= cutoff) this.due.markTile(i);
     }
-    if (dueRects.length === 0) return [];
-    this.due.mark(dueRects);
-    const slice = this.due.take(REFRESH_SLICE_AREA);
     // what goes out now is clean once sent (sent() clears it); the rest is due at the next update
-    return slice;
+    return this.due.take(REFRESH_SLICE_AREA);
   }
 
   /** Whether some tile is due now. */
@@ -144,12 +141,6 @@ export class LosslessRefresh {
   private setLossy(i: number, t: number): void {
     if (this.lossyAt[i] === 0) this.lossyTiles++;
     this.lossyAt[i] = t;
-  }
-
-  private tileRect(i: number): Rect {
-    const x = (i % this.tilesX) * TILE;
-    const y = Math.floor(i / this.tilesX) * TILE;
-    return { x, y, w: Math.min(TILE, this.width - x), h: Math.min(TILE, this.height - y) };
   }
 
   /** Call `f` for each tile the rect touches, or only those it covers completely (edge tiles up to the edge). */

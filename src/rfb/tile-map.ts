@@ -46,6 +46,11 @@ export class TileMap {
     this.marked = this.tiles.length;
   }
 
+  /** Mark tile `i` (row-major, TILE-sized tiles of this surface). */
+  markTile(i: number): void {
+    this.set(i, 1);
+  }
+
   /** Mark every tile a rect touches (clipped to the surface). */
   mark(rects: readonly Rect[]): void {
     for (const r of rects) {
