@@ -8,7 +8,12 @@
  * the end of a frame the dirty tiles become rectangles: horizontal runs per tile row, merged downwards while
  * the run spans the same tiles, each trimmed to the first and last row that changed in its tile row and to
  * the first and last column that changed in its end tiles. Nothing is allocated per row or tile.
+ *
+ * Packed XRGB frames can go through the native helper (native-damage.ts) instead: the same rules over many
+ * rows in one call. The tracker's per-tile arrays and move state are shared with it, so both paths can
+ * serve the same frame (the native one for whole rows, row() for a partly readable last row).
  */
+import { MoveState as M, nativeDamageRows, type DamageArrays } from "./native-damage.ts";
 
 export interface Rect {
   x: number;
@@ -114,14 +119,13 @@ export class DamageTracker {
   private readonly openEndA: Int32Array;
   private readonly openEndB: Int32Array;
   private rectCount = 0;
-  private changedRows = 0;
-  // scroll detection: rows are compared top-down and copied in as they go, so the previous frame's rows
-  // below the current one are still in the surface: an upward move shows as new row y == old row y + dy
-  private runDy = 0;
-  private runStart = 0;
-  private runLen = 0;
-  private searches = 0;
-  private readonly bestMove: VerticalMove = { y: 0, h: 0, dy: 0 };
+  // Scroll detection: rows are compared top-down and copied in as they go, so the previous frame's rows
+  // below the current one are still in the surface: an upward move shows as new row y == old row y + dy.
+  // The current run, the best run of the frame, searches made and rows changed live in one Int32Array
+  // (indices MoveState) that the native helper updates too.
+  private readonly state = new Int32Array(M.length);
+  private readonly native = nativeDamageRows();
+  private readonly nativeArrays: DamageArrays;
 
   constructor(
     readonly width: number,
@@ -145,11 +149,41 @@ export class DamageTracker {
     this.openB = new Int32Array(this.tilesX);
     this.openEndA = new Int32Array(this.tilesX);
     this.openEndB = new Int32Array(this.tilesX);
+    this.nativeArrays = {
+      surface: this.surface,
+      width,
+      height,
+      tile,
+      dirty: this.dirty,
+      changedLeft: this.changedLeft,
+      changedRight: this.changedRight,
+      firstRow: this.firstRow,
+      lastRow: this.lastRow,
+      state: this.state,
+      maxSearches: MOVE_SEARCHES_PER_FRAME,
+      maxDy: MAX_MOVE_DY,
+    };
+  }
+
+  /** Whether rows() runs natively (native/frame-damage.c) on this machine. */
+  get nativeRows(): boolean {
+    return this.native !== undefined;
+  }
+
+  /**
+   * Rows y0 … y0+count−1 of a frame of XRGB8888 rows `stride` bytes apart, row y0 at the start of `src`,
+   * in one native call: the same result as row() for each. Returns false (and does nothing) when the
+   * native helper is not available; the caller then goes row by row.
+   */
+  rows(src: Uint8Array, stride: number, y0: number, count: number): boolean {
+    if (!this.native) return false;
+    this.native(src, stride, y0, count, this.nativeArrays);
+    return true;
   }
 
   /** Rows found changed since the last endFrame(). */
   get rowsChanged(): number {
-    return this.changedRows;
+    return this.state[M.changedRows]!;
   }
 
   /**
@@ -164,7 +198,7 @@ export class DamageTracker {
     const dst = this.surfaceSource.bytes;
     if (src.bytes.compare(dst, dstOffset, dstOffset + rowBytes, offset, offset + rowBytes) === 0) {
       // an unchanged row continues a move when the row it would have come from is the same
-      if (this.runLen > 0 && y === this.runStart + this.runLen && y + this.runDy < this.height && this.oldRowEquals(src, offset, y + this.runDy)) this.runLen++;
+      if (this.continuesRun(y, src, offset)) this.state[M.runLen] = this.state[M.runLen]! + 1;
       return;
     }
     this.trackMove(y, src, offset);
@@ -213,7 +247,7 @@ export class DamageTracker {
     else this.copyDirtySpans(s, sBase, d, dBase, dirtyBase);
     if (this.firstRow[tileRow] === -1) this.firstRow[tileRow] = y;
     this.lastRow[tileRow] = y;
-    this.changedRows++;
+    this.state[M.changedRows] = this.state[M.changedRows]! + 1;
   }
 
   /** Widen dirty tile `i` (starting at column `x0`) by this row's changes left and right of its changed span. */
@@ -254,32 +288,42 @@ export class DamageTracker {
     return src.bytes.compare(this.surfaceSource.bytes, o, o + rowBytes, offset, offset + rowBytes) === 0;
   }
 
+  /** Whether row y (at `offset` of `src`) continues the current move: its old row dy further down is equal. */
+  private continuesRun(y: number, src: PixelSource, offset: number): boolean {
+    const st = this.state;
+    const len = st[M.runLen]!;
+    const dy = st[M.runDy]!;
+    return len > 0 && y === st[M.runStart]! + len && y + dy < this.height && this.oldRowEquals(src, offset, y + dy);
+  }
+
   private trackMove(y: number, src: PixelSource, offset: number): void {
-    if (this.runLen > 0 && y === this.runStart + this.runLen && y + this.runDy < this.height && this.oldRowEquals(src, offset, y + this.runDy)) {
-      this.runLen++;
+    const st = this.state;
+    if (this.continuesRun(y, src, offset)) {
+      st[M.runLen] = st[M.runLen]! + 1;
       return;
     }
     this.closeRun();
-    if (this.searches >= MOVE_SEARCHES_PER_FRAME) return;
-    this.searches++;
+    if (st[M.searches]! >= MOVE_SEARCHES_PER_FRAME) return;
+    st[M.searches] = st[M.searches]! + 1;
     const maxDy = Math.min(MAX_MOVE_DY, this.height - 1 - y);
     for (let dy = 1; dy <= maxDy; dy++) {
       if (this.oldRowEquals(src, offset, y + dy)) {
-        this.runDy = dy;
-        this.runStart = y;
-        this.runLen = 1;
+        st[M.runDy] = dy;
+        st[M.runStart] = y;
+        st[M.runLen] = 1;
         return;
       }
     }
   }
 
   private closeRun(): void {
-    if (this.runLen > this.bestMove.h) {
-      this.bestMove.y = this.runStart;
-      this.bestMove.h = this.runLen;
-      this.bestMove.dy = this.runDy;
+    const st = this.state;
+    if (st[M.runLen]! > st[M.bestH]!) {
+      st[M.bestY] = st[M.runStart]!;
+      st[M.bestH] = st[M.runLen]!;
+      st[M.bestDy] = st[M.runDy]!;
     }
-    this.runLen = 0;
+    st[M.runLen] = 0;
   }
 
   /**
@@ -295,8 +339,8 @@ export class DamageTracker {
 
   /** Mark the whole surface changed (a new surface, or a front-end that needs everything). */
   markAll(): void {
-    this.runLen = 0;
-    this.bestMove.h = 0;
+    this.state[M.runLen] = 0;
+    this.state[M.bestH] = 0;
     this.dirty.fill(1);
     for (let i = 0; i < this.dirty.length; i++) {
       const x0 = (i % this.tilesX) * this.tile;
@@ -368,12 +412,13 @@ export class DamageTracker {
       openAboveEnd = openHereEnd;
       openHereEnd = te;
     }
-    this.changedRows = 0;
+    const st = this.state;
+    st[M.changedRows] = 0;
     this.damage.count = this.rectCount;
     this.closeRun();
-    this.damage.move = this.bestMove.h >= MIN_MOVE_ROWS && this.rectCount > 0 ? { ...this.bestMove } : undefined;
-    this.bestMove.h = 0;
-    this.searches = 0;
+    this.damage.move = st[M.bestH]! >= MIN_MOVE_ROWS && this.rectCount > 0 ? { y: st[M.bestY]!, h: st[M.bestH]!, dy: st[M.bestDy]! } : undefined;
+    st[M.bestH] = 0;
+    st[M.searches] = 0;
     return this.damage;
   }
 

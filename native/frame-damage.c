@@ -1,0 +1,138 @@
+/*
+ * Damage detection over many rows in one call: the same rules as DamageTracker.row() in
+ * src/display/damage-tracker.ts (which stays the reference and the fallback), done where memcmp and memcpy
+ * run without a call per row or per tile. Loaded through koffi by src/display/native-damage.ts.
+ *
+ * The caller (TypeScript) has checked every size and offset: src holds `count` rows of `width` XRGB8888
+ * pixels, `stride` bytes apart; surface holds `height` rows of `width` pixels; the tile arrays have
+ * tilesX * tilesY entries and the tile-row arrays tilesY. Nothing here reads or writes outside them.
+ */
+#include <stdint.h>
+#include <string.h>
+
+/* Layout of the state array shared with TypeScript (DamageTracker's move tracking and row counter). */
+enum {
+  S_RUN_DY,
+  S_RUN_START,
+  S_RUN_LEN,
+  S_SEARCHES,
+  S_BEST_Y,
+  S_BEST_H,
+  S_BEST_DY,
+  S_CHANGED_ROWS,
+  S_COUNT
+};
+
+/* Limits shared with TypeScript, passed in so both sides use the same numbers. */
+typedef struct {
+  int32_t max_searches;
+  int32_t max_dy;
+} move_limits;
+
+static int first_difference(const uint32_t *s, const uint32_t *d, int n) {
+  for (int k = 0; k < n; k++)
+    if (s[k] != d[k]) return k;
+  return -1;
+}
+
+static int last_difference(const uint32_t *s, const uint32_t *d, int n) {
+  for (int k = n - 1; k >= 0; k--)
+    if (s[k] != d[k]) return k;
+  return -1;
+}
+
+static void close_run(int32_t *st) {
+  if (st[S_RUN_LEN] > st[S_BEST_H]) {
+    st[S_BEST_Y] = st[S_RUN_START];
+    st[S_BEST_H] = st[S_RUN_LEN];
+    st[S_BEST_DY] = st[S_RUN_DY];
+  }
+  st[S_RUN_LEN] = 0;
+}
+
+/* An unchanged or changed row that continues the current move (its source row, dy further down, is equal). */
+static int continues_run(const int32_t *st, int y, int height, const uint8_t *row, const uint32_t *surface, size_t row_bytes) {
+  return st[S_RUN_LEN] > 0 && y == st[S_RUN_START] + st[S_RUN_LEN] && y + st[S_RUN_DY] < height &&
+         memcmp(row, surface + (size_t)(y + st[S_RUN_DY]) * (row_bytes / 4), row_bytes) == 0;
+}
+
+static void track_move(int32_t *st, move_limits lim, int y, int height, const uint8_t *row, const uint32_t *surface, size_t row_bytes) {
+  if (continues_run(st, y, height, row, surface, row_bytes)) {
+    st[S_RUN_LEN]++;
+    return;
+  }
+  close_run(st);
+  if (st[S_SEARCHES] >= lim.max_searches) return;
+  st[S_SEARCHES]++;
+  int max_dy = height - 1 - y;
+  if (max_dy > lim.max_dy) max_dy = lim.max_dy;
+  for (int dy = 1; dy <= max_dy; dy++) {
+    if (memcmp(row, surface + (size_t)(y + dy) * (row_bytes / 4), row_bytes) == 0) {
+      st[S_RUN_DY] = dy;
+      st[S_RUN_START] = y;
+      st[S_RUN_LEN] = 1;
+      return;
+    }
+  }
+}
+
+/*
+ * Rows y0 … y0+count−1 of the frame, row i at src + i*stride. Returns the number of rows that changed.
+ */
+int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t count, uint32_t *surface, int32_t width, int32_t height,
+                       int32_t tile, uint8_t *dirty, int32_t *changed_left, int32_t *changed_right, int32_t *first_row, int32_t *last_row,
+                       int32_t *st, int32_t max_searches, int32_t max_dy) {
+  const move_limits lim = {max_searches, max_dy};
+  const size_t row_bytes = (size_t)width * 4;
+  const int tiles_x = (width + tile - 1) / tile;
+  int32_t changed = 0;
+  for (int32_t i = 0; i < count; i++) {
+    const int y = y0 + i;
+    const uint8_t *row = src + (size_t)i * stride;
+    const uint32_t *s = (const uint32_t *)row;
+    uint32_t *d = surface + (size_t)y * width;
+    if (memcmp(row, d, row_bytes) == 0) {
+      if (continues_run(st, y, height, row, surface, row_bytes)) st[S_RUN_LEN]++;
+      continue;
+    }
+    track_move(st, lim, y, height, row, surface, row_bytes);
+    const int tile_row = y / tile;
+    uint8_t *dirty_row = dirty + (size_t)tile_row * tiles_x;
+    int32_t *left = changed_left + (size_t)tile_row * tiles_x;
+    int32_t *right = changed_right + (size_t)tile_row * tiles_x;
+    for (int tx = 0, x0 = 0; tx < tiles_x; tx++, x0 += tile) {
+      const int n = width - x0 < tile ? width - x0 : tile;
+      if (dirty_row[tx]) {
+        // already dirty: only the columns outside its changed span can widen it
+        if (left[tx] > x0) {
+          const int k = first_difference(s + x0, d + x0, left[tx] - x0);
+          if (k >= 0) left[tx] = x0 + k;
+        }
+        if (right[tx] < x0 + n - 1) {
+          const int k = last_difference(s + right[tx] + 1, d + right[tx] + 1, x0 + n - 1 - right[tx]);
+          if (k >= 0) right[tx] = right[tx] + 1 + k;
+        }
+      } else if (memcmp(s + x0, d + x0, (size_t)n * 4) != 0) {
+        dirty_row[tx] = 1;
+        left[tx] = x0 + first_difference(s + x0, d + x0, n);
+        right[tx] = x0 + last_difference(s + x0, d + x0, n);
+      }
+    }
+    // pixels outside dirty tiles are equal: copying the dirty runs leaves the row equal to the source
+    for (int tx = 0; tx < tiles_x;) {
+      if (!dirty_row[tx]) {
+        tx++;
+        continue;
+      }
+      const int x0 = tx * tile;
+      while (tx < tiles_x && dirty_row[tx]) tx++;
+      const int x1 = tx * tile < width ? tx * tile : width;
+      memcpy(d + x0, s + x0, (size_t)(x1 - x0) * 4);
+    }
+    if (first_row[tile_row] == -1) first_row[tile_row] = y;
+    last_row[tile_row] = y;
+    changed++;
+  }
+  st[S_CHANGED_ROWS] += changed;
+  return changed;
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Builds the optional native pixel helpers (native/*.c) into build/native/libvfio-display-pixels.so.
+// Run by `npm install`/`npm ci` (postinstall). Without a C compiler it says so and exits 0: the display
+// consumer then uses its JavaScript paths, which give the same results, only slower.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, renameSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const sources = readdirSync(join(root, "native")).filter((f) => f.endsWith(".c")).map((f) => join(root, "native", f));
+const outDir = join(root, "build", "native");
+const out = join(outDir, "libvfio-display-pixels.so");
+
+const compiler = ["cc", "gcc", "clang"].find((c) => spawnSync(c, ["--version"], { stdio: "ignore" }).status === 0);
+if (!compiler) {
+  console.log("native pixel helpers: no C compiler (cc, gcc or clang) found; the JavaScript paths will be used");
+  process.exit(0);
+}
+mkdirSync(outDir, { recursive: true });
+const tmp = `${out}.${process.pid}.tmp`;
+const r = spawnSync(compiler, ["-O2", "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", tmp, ...sources], { encoding: "utf8" });
+if (r.status !== 0) {
+  console.log(`native pixel helpers: ${compiler} failed; the JavaScript paths will be used\n${r.stderr}`);
+  process.exit(0);
+}
+renameSync(tmp, out); // atomic: a running process never loads a half-written library
+console.log(`native pixel helpers: built ${out}`);

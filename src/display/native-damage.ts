@@ -1,0 +1,96 @@
+/**
+ * The native half of damage detection: native/frame-damage.c, built by `npm install` (scripts/
+ * build-native.mjs) when a C compiler is there, loaded through koffi on first use. It applies
+ * DamageTracker.row()'s rules to many rows in one call, so a 4K frame costs memcmp and memcpy speed instead
+ * of a JS scan and a native call per row. Without the library (no compiler, or VFIO_DISPLAY_PIXELS=js) the
+ * tracker keeps its JavaScript path, which gives the same damage.
+ *
+ * This file is the boundary to C: every size and offset is checked here, so the C code never touches
+ * memory outside the arrays it is given.
+ */
+import { existsSync } from "node:fs";
+import koffi from "koffi";
+
+/** Where scripts/build-native.mjs puts the library (relative to this file: src/display → repo root). */
+export const NATIVE_PIXELS_LIBRARY = new URL("../../build/native/libvfio-display-pixels.so", import.meta.url).pathname;
+
+/** Indices into the state array DamageTracker shares with the C code (enum in frame-damage.c). */
+export const MoveState = {
+  runDy: 0,
+  runStart: 1,
+  runLen: 2,
+  searches: 3,
+  bestY: 4,
+  bestH: 5,
+  bestDy: 6,
+  changedRows: 7,
+  length: 8,
+} as const;
+
+/** The tracker's arrays the C code reads and updates, and its fixed parameters. */
+export interface DamageArrays {
+  surface: Uint32Array;
+  width: number;
+  height: number;
+  tile: number;
+  dirty: Uint8Array;
+  changedLeft: Int32Array;
+  changedRight: Int32Array;
+  firstRow: Int32Array;
+  lastRow: Int32Array;
+  state: Int32Array;
+  maxSearches: number;
+  maxDy: number;
+}
+
+export type NativeDamageRows = (src: Uint8Array, stride: number, y0: number, count: number, a: DamageArrays) => number;
+
+let loaded: NativeDamageRows | null | undefined;
+
+/** Why the native path is not in use, when it is not (for logs and the bench). */
+export let nativeDamageUnavailableReason = "";
+
+/** The native row pass, or undefined when the library is not built or is switched off. */
+export function nativeDamageRows(): NativeDamageRows | undefined {
+  if (loaded !== undefined) return loaded ?? undefined;
+  loaded = null;
+  if (process.env.VFIO_DISPLAY_PIXELS === "js") {
+    nativeDamageUnavailableReason = "VFIO_DISPLAY_PIXELS=js";
+    return undefined;
+  }
+  if (!existsSync(NATIVE_PIXELS_LIBRARY)) {
+    nativeDamageUnavailableReason = `${NATIVE_PIXELS_LIBRARY} not built (no C compiler at npm install?)`;
+    return undefined;
+  }
+  try {
+    const lib = koffi.load(NATIVE_PIXELS_LIBRARY);
+    const fn = lib.func(
+      "int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t count, uint32_t *surface, int32_t width, int32_t height, int32_t tile, uint8_t *dirty, int32_t *changed_left, int32_t *changed_right, int32_t *first_row, int32_t *last_row, int32_t *st, int32_t max_searches, int32_t max_dy)",
+    );
+    loaded = (src, stride, y0, count, a) => {
+      checkArguments(src, stride, y0, count, a);
+      if (count === 0) return 0;
+      return fn(src, stride, y0, count, a.surface, a.width, a.height, a.tile, a.dirty, a.changedLeft, a.changedRight, a.firstRow, a.lastRow, a.state, a.maxSearches, a.maxDy) as number;
+    };
+  } catch (e) {
+    nativeDamageUnavailableReason = `${NATIVE_PIXELS_LIBRARY}: ${(e as Error).message}`;
+  }
+  return loaded ?? undefined;
+}
+
+function checkArguments(src: Uint8Array, stride: number, y0: number, count: number, a: DamageArrays): void {
+  const int = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0x7fff_ffff;
+  if (!int(stride) || !int(y0) || !int(count) || !int(a.width) || !int(a.height) || !int(a.tile) || a.width === 0 || a.tile === 0) {
+    throw new RangeError(`native damage: bad geometry (stride ${stride}, rows ${y0}+${count}, ${a.width}x${a.height}, tile ${a.tile})`);
+  }
+  const rowBytes = a.width * 4;
+  if (stride < rowBytes || stride % 4 !== 0 || src.byteOffset % 4 !== 0) throw new RangeError(`native damage: stride ${stride} or source alignment unusable for ${a.width} pixels`);
+  if (y0 + count > a.height) throw new RangeError(`native damage: rows ${y0}+${count} beyond the surface's ${a.height}`);
+  if (count > 0 && (count - 1) * stride + rowBytes > src.byteLength) throw new RangeError(`native damage: ${count} rows of stride ${stride} need more than the source's ${src.byteLength} bytes`);
+  const tiles = Math.ceil(a.width / a.tile) * Math.ceil(a.height / a.tile);
+  if (a.surface.length !== a.width * a.height || a.dirty.length !== tiles || a.changedLeft.length !== tiles || a.changedRight.length !== tiles) {
+    throw new RangeError("native damage: tracker arrays do not match its size");
+  }
+  const tileRows = Math.ceil(a.height / a.tile);
+  if (a.firstRow.length !== tileRows || a.lastRow.length !== tileRows || a.state.length !== MoveState.length) throw new RangeError("native damage: tracker arrays do not match its size");
+}
