@@ -5,8 +5,10 @@
  * including zlib/JPEG on the thread pool, minus the guest thread's own CPU from /proc), bytes per frame to
  * one client, frames per second delivered, and latency from the moment a frame is shown (its flip, or its
  * 60 Hz slot if it was drawn early) to the last byte of it handed to every client's socket. Frames are paced
- * at 60 Hz at most: frame i is taken when frame i−1 is delivered and its slot has come; the guest draws
- * frame i+1 meanwhile (a page-flipping guest: it draws into the back buffer).
+ * at 60 Hz at most: frame i is taken when frame i−1 is delivered and its slot has come; the guest starts
+ * drawing frame i+1 into its back buffer as frame i is taken (a page-flipping guest), so its drawing runs
+ * beside the server's work on frame i, and its flip waits for the device (the main thread) as an MMIO exit
+ * waits for the VMM.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -94,8 +96,10 @@ export async function benchServer(scene: ServerScene, width: number, height: num
     const slot = wall0 + (i * 1000) / 60;
     while (performance.now() < slot) await new Promise((r) => setTimeout(r, Math.max(0, slot - performance.now() - 1)));
     const shown = Math.max(await drawn, slot);
-    consumer.refresh();
+    // frame i is on screen: the guest starts frame i+1 in its back buffer at once, as a compositor does
+    // after a flip, while the consumer reads frame i from the front buffer
     drawn = drawNext(i + 1);
+    consumer.refresh();
     await caughtUp();
     latencies.push(performance.now() - shown);
   }
