@@ -3,10 +3,10 @@
  * full-motion video), on the model's mbochs-large; and damage detection's throughput as a ratio to
  * Buffer.compare over the same frames. Only the consumer's refresh() is timed, never the guest's drawing.
  */
-import { DamageTracker, pixelSource } from "../src/display/damage-tracker.ts";
 import { createWorkload } from "../src/guest/workloads/registry.ts";
 import { keysymEventsFor } from "../src/guest/workloads/input.ts";
 import { measureAllocation, type AllocResult } from "./alloc-meter.ts";
+import { damageFeed } from "./damage-feed.ts";
 import { mbochsWithConsumer, sceneSpec } from "./model-display.ts";
 
 export interface SceneResult {
@@ -76,15 +76,10 @@ export function benchDamageThroughput(width: number, height: number, runs: numbe
   const a = Buffer.alloc(bytes);
   for (let i = 0; i < bytes; i += 4) a.writeUInt32LE((i * 2654435761) >>> 8, i);
   const b = Buffer.from(a);
-  const tracker = new DamageTracker(width, height);
-  const src = pixelSource(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-  const rows = Array.from({ length: height }, (_, y) => new Uint8Array(b.buffer, b.byteOffset + y * width * 4, width * 4));
-  // What the consumer does with a packed XRGB8888 frame: one whole-frame compare, then rows if it differs.
-  const feed = () => {
-    if (tracker.frameUnchanged(src, 0)) return;
-    for (let y = 0; y < height; y++) tracker.row(y, src, y * width * 4, rows[y]!);
-    tracker.endFrame();
-  };
+  // what the consumer does with a packed XRGB8888 frame: one whole-frame compare, then rows if it differs
+  const damage = damageFeed(width, height);
+  const frame = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  const feed = (): void => damage.feed(frame);
   feed(); // surface now equals the frame
   const compare: number[] = [];
   const idle: number[] = [];

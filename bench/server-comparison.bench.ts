@@ -11,7 +11,7 @@
  */
 import { existsSync, openSync, closeSync } from "node:fs";
 import { createServer } from "node:net";
-import { DamageTracker, pixelSource } from "../src/display/damage-tracker.ts";
+import { damageFeed } from "./damage-feed.ts";
 import { recordedFrames, readFrame, type FrameFile, type RecordedScene } from "./frame-recording.ts";
 import { LineChild } from "./line-child.ts";
 import { peerTools, type PeerTools } from "./peers/peer-tools.ts";
@@ -213,17 +213,15 @@ export async function compareOne(kind: ServerKind, file: FrameFile, encoding: st
 }
 
 /**
- * Our DamageTracker over a recording as the consumer feeds it (one whole-frame compare, then rows): two
- * passes over the frames, the second timed (the first warms the JIT; frame 0 of the second pass is compared
- * with the last frame).
+ * Our damage detection over a recording as the consumer runs it (bench/damage-feed.ts): two passes over
+ * the frames, the second timed (the first warms the JIT; frame 0 of the second pass is compared with the
+ * last frame).
  */
 function ourDamageMs(file: FrameFile, count: number): number {
   const { width, height } = file;
   const frame = new Uint32Array(width * height);
   const bytes = new Uint8Array(frame.buffer);
-  const src = pixelSource(bytes);
-  const rows = Array.from({ length: height }, (_, y) => bytes.subarray(y * width * 4, (y + 1) * width * 4));
-  const tracker = new DamageTracker(width, height);
+  const damage = damageFeed(width, height);
   const fd = openSync(file.path, "r");
   let total = 0;
   try {
@@ -232,10 +230,7 @@ function ourDamageMs(file: FrameFile, count: number): number {
       for (let i = 0; i < count; i++) {
         readFrame(fd, file, i, frame);
         const t0 = performance.now();
-        if (!tracker.frameUnchanged(src, 0)) {
-          for (let y = 0; y < height; y++) tracker.row(y, src, y * width * 4, rows[y]!);
-          tracker.endFrame();
-        }
+        damage.feed(bytes);
         total += performance.now() - t0;
       }
     }

@@ -29,13 +29,25 @@ typedef struct {
   int32_t max_dy;
 } move_limits;
 
+/* The first of n pixels that differ, or -1. memcmp (vectorised in libc) proves most spans equal before
+   the scalar scan looks for where. */
 static int first_difference(const uint32_t *s, const uint32_t *d, int n) {
+  if (n <= 0 || memcmp(s, d, (size_t)n * 4) == 0) return -1;
   for (int k = 0; k < n; k++)
     if (s[k] != d[k]) return k;
   return -1;
 }
 
+/* The last of n pixels that differ, when pixel 0 is known to differ (never -1). */
+static int last_difference_from(const uint32_t *s, const uint32_t *d, int n) {
+  int k = n - 1;
+  while (k > 0 && s[k] == d[k]) k--;
+  return k;
+}
+
+/* The last of n pixels that differ, or -1. */
 static int last_difference(const uint32_t *s, const uint32_t *d, int n) {
+  if (n <= 0 || memcmp(s, d, (size_t)n * 4) == 0) return -1;
   for (int k = n - 1; k >= 0; k--)
     if (s[k] != d[k]) return k;
   return -1;
@@ -100,10 +112,11 @@ int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t 
     uint8_t *dirty_row = dirty + (size_t)tile_row * tiles_x;
     int32_t *left = changed_left + (size_t)tile_row * tiles_x;
     int32_t *right = changed_right + (size_t)tile_row * tiles_x;
-    for (int tx = 0, x0 = 0; tx < tiles_x; tx++, x0 += tile) {
-      const int n = width - x0 < tile ? width - x0 : tile;
+    for (int tx = 0; tx < tiles_x;) {
+      const int x0 = tx * tile;
       if (dirty_row[tx]) {
         // already dirty: only the columns outside its changed span can widen it
+        const int n = width - x0 < tile ? width - x0 : tile;
         if (left[tx] > x0) {
           const int k = first_difference(s + x0, d + x0, left[tx] - x0);
           if (k >= 0) left[tx] = x0 + k;
@@ -112,21 +125,37 @@ int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t 
           const int k = last_difference(s + right[tx] + 1, d + right[tx] + 1, x0 + n - 1 - right[tx]);
           if (k >= 0) right[tx] = right[tx] + 1 + k;
         }
-      } else if (memcmp(s + x0, d + x0, (size_t)n * 4) != 0) {
-        dirty_row[tx] = 1;
-        left[tx] = x0 + first_difference(s + x0, d + x0, n);
-        right[tx] = x0 + last_difference(s + x0, d + x0, n);
+        tx++;
+        continue;
+      }
+      // a run of clean tiles is usually still clean: one memcmp over the run proves it (a call per tile
+      // would cost more than the compare); only a run that differs is looked at tile by tile
+      const int run_start = tx;
+      while (tx < tiles_x && !dirty_row[tx]) tx++;
+      const int run_end = tx * tile < width ? tx * tile : width;
+      if (memcmp(s + x0, d + x0, (size_t)(run_end - x0) * 4) == 0) continue;
+      for (int t = run_start, t0 = x0; t < tx; t++, t0 += tile) {
+        const int n = width - t0 < tile ? width - t0 : tile;
+        const int first = first_difference(s + t0, d + t0, n);
+        if (first >= 0) {
+          dirty_row[t] = 1;
+          left[t] = t0 + first;
+          // the scan from the right stops at `first` at the latest: it differs
+          right[t] = t0 + first + last_difference_from(s + t0 + first, d + t0 + first, n - first);
+        }
       }
     }
-    // pixels outside dirty tiles are equal: copying the dirty runs leaves the row equal to the source
+    // Every difference in this row lies inside a dirty tile's changed span (each span was widened by this
+    // row's differences just above): copying from the first span's left to the last span's right of each
+    // run of dirty tiles leaves the row equal to the source, and skips the unchanged edges of the run.
     for (int tx = 0; tx < tiles_x;) {
       if (!dirty_row[tx]) {
         tx++;
         continue;
       }
-      const int x0 = tx * tile;
+      const int x0 = left[tx];
       while (tx < tiles_x && dirty_row[tx]) tx++;
-      const int x1 = tx * tile < width ? tx * tile : width;
+      const int x1 = right[tx - 1] + 1;
       memcpy(d + x0, s + x0, (size_t)(x1 - x0) * 4);
     }
     if (first_row[tile_row] == -1) first_row[tile_row] = y;

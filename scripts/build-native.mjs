@@ -3,7 +3,7 @@
 // Run by `npm install`/`npm ci` (postinstall). Without a C compiler it says so and exits 0: the display
 // consumer then uses its JavaScript paths, which give the same results, only slower.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, renameSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,6 +14,7 @@ const out = join(outDir, "libvfio-display-pixels.so");
 
 const compiler = ["cc", "gcc", "clang"].find((c) => spawnSync(c, ["--version"], { stdio: "ignore" }).status === 0);
 if (!compiler) {
+  rmSync(out, { force: true });
   console.log("native pixel helpers: no C compiler (cc, gcc or clang) found; the JavaScript paths will be used");
   process.exit(0);
 }
@@ -21,6 +22,8 @@ mkdirSync(outDir, { recursive: true });
 const tmp = `${out}.${process.pid}.tmp`;
 const r = spawnSync(compiler, ["-O2", "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", tmp, ...sources], { encoding: "utf8" });
 if (r.status !== 0) {
+  rmSync(tmp, { force: true });
+  rmSync(out, { force: true }); // a library built from older sources must not stay in use
   console.log(`native pixel helpers: ${compiler} failed; the JavaScript paths will be used\n${r.stderr}`);
   process.exit(0);
 }

@@ -119,3 +119,15 @@ test("geometry that would reach outside the source or the surface is refused bef
   assert.throws(() => t.rows(src, 64, 0, 1.5), /bad geometry/);
   assert.ok(t.rows(src, 64, 0, 8), "exactly the source's size is fine");
 });
+
+test("a source in shared memory (a worker guest's VRAM) is read natively like any other", () => {
+  const w = 70;
+  const h = 33;
+  const shared = new Uint32Array(new SharedArrayBuffer(w * h * 4));
+  apply(shared, w, h, w, { kind: "noise", y: 0, h, seed: 9 });
+  const t = new DamageTracker(w, h, 16);
+  assert.ok(t.rows(new Uint8Array(shared.buffer), w * 4, 0, h));
+  const d = t.endFrame();
+  assert.deepEqual(damageRects(d), [{ x: 0, y: 0, w, h }]);
+  assert.deepEqual(t.surface, new Uint32Array(shared));
+});
