@@ -585,7 +585,10 @@ export class RfbConnection {
     }
     if (refreshRects.length > 0) parts.push(this.encode(surface, refreshRects, -1, s.losslessEncodeKey));
     if (rects.length > 0) parts.push(this.encode(surface, rects, s.jpegQuality, s.encodeKey));
-    const encoded = (await Promise.all(parts)).flat();
+    const results = await Promise.all(parts);
+    // one part is the shared cache entry itself: kept as that array, its joined bytes are made once for all
+    // clients (EncodeCache.joined is keyed by it), not once per client
+    const encoded = results.length === 1 ? results[0]! : results.flat();
     if (this.closedFlag) return;
     this.drawnCursor = drawnCursor;
     if (sameSize && parts.length > 0) this.refresh.sent([...refreshRects, ...rects, ...cursorRects], lossyRects(encoded));
