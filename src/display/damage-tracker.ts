@@ -176,7 +176,9 @@ export class DamageTracker {
    * native helper is not available; the caller then goes row by row.
    */
   rows(src: Uint8Array, stride: number, y0: number, count: number): boolean {
-    if (!this.native) return false;
+    // Only memory C can be handed: a look-alike of a Uint8Array (a Proxy, as the fuzz targets' bounds-checked
+    // guest memory is) has no buffer behind it; it is read row by row through its own accessors.
+    if (!this.native || !ArrayBuffer.isView(src)) return false;
     this.native(src, stride, y0, count, this.nativeArrays);
     return true;
   }

@@ -131,3 +131,9 @@ test("a source in shared memory (a worker guest's VRAM) is read natively like an
   assert.deepEqual(damageRects(d), [{ x: 0, y: 0, w, h }]);
   assert.deepEqual(t.surface, new Uint32Array(shared));
 });
+
+test("a source that only looks like a Uint8Array (a Proxy) is left to the row-by-row path", () => {
+  const t = new DamageTracker(4, 2);
+  const proxy = new Proxy(new Uint8Array(32), {});
+  assert.equal(t.rows(proxy, 16, 0, 2), false);
+});
