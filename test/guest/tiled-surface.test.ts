@@ -36,7 +36,7 @@ import {
   type TiledSurface,
 } from "../../src/guest/tiled-surface.ts";
 import type { LinearImage } from "../../src/guest/guest-display.ts";
-import { mulberry32 } from "../helpers/prng.ts";
+import { Prng } from "../../src/guest/workloads/prng.ts";
 
 // ---------------------------------------------------------------------------------------------------------
 // Fixtures
@@ -64,8 +64,8 @@ function contiguous(d: FormatDescriptor, m: ModifierDescriptor, width: number, h
   const strideBytes = strideFor(d, m, width, opts.extraTiles ?? 0);
   const pageCount = Math.ceil(surfaceExtentBytes(m.tiling, d.bytesPerPixel, strideBytes, height) / 4096);
   const mem = new Uint8Array(pageCount * 4096);
-  const rnd = mulberry32(opts.seed ?? 1);
-  for (let i = 0; i < mem.length; i++) mem[i] = rnd() & 0xff;
+  const rnd = new Prng(opts.seed ?? 1);
+  for (let i = 0; i < mem.length; i++) mem[i] = rnd.u32() & 0xff;
   const missing = opts.missing ?? new Set<number>();
   const pages = Array.from({ length: pageCount }, (_, i) => mem.subarray(i * 4096, (i + 1) * 4096));
   const surface: TiledSurface = {
@@ -82,9 +82,9 @@ function contiguous(d: FormatDescriptor, m: ModifierDescriptor, width: number, h
 function randomImage(width: number, height: number, seed: number, opts: { dupPairs?: boolean; stridePad?: number } = {}): LinearImage {
   const stridePixels = width + (opts.stridePad ?? 0);
   const pixels = new Uint32Array(Math.max(1, stridePixels * height));
-  const rnd = mulberry32(seed);
+  const rnd = new Prng(seed);
   // Random top bytes too: LinearImage pixels are 0x00RRGGBB and the writer must ignore that byte.
-  for (let i = 0; i < pixels.length; i++) pixels[i] = rnd();
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rnd.u32();
   if (opts.dupPairs) for (let i = 1; i < pixels.length; i += 2) pixels[i] = pixels[i - 1]!;
   return { width, height, stridePixels, pixels };
 }
@@ -338,10 +338,10 @@ for (const d of FORMAT_DESCRIPTORS) {
 /** The same surface on pages scattered through a larger buffer (random order, gaps, optional misalignment). */
 function shuffled(base: Fixture, seed: number, misalign: number): { surface: TiledSurface; phys: Uint8Array; slots: number[] } {
   const n = base.pageCount;
-  const rnd = mulberry32(seed);
+  const rnd = new Prng(seed);
   const slots = Array.from({ length: 2 * n }, (_, i) => i);
   for (let i = slots.length - 1; i > 0; i--) {
-    const j = rnd() % (i + 1);
+    const j = rnd.u32() % (i + 1);
     [slots[i], slots[j]] = [slots[j]!, slots[i]!];
   }
   slots.length = n; // logical page i lives in physical slot slots[i]; the other n slots are gaps
@@ -408,9 +408,9 @@ test("a missing page is skipped without throwing: exact skip count, other pages 
       const w = Math.min(geo.widthBytes / dd.bytesPerPixel, 150) + 38; // even: image pairs line up with YUV pairs
       const h = m.tiling === "linear" ? 70 : geo.heightRows + 9;
       const probe = contiguous(dd, m, w, h);
-      const rnd = mulberry32(seed);
+      const rnd = new Prng(seed);
       const missing = new Set<number>();
-      for (let i = 0; i < probe.pageCount; i++) if (rnd() % 3 === 0) missing.add(i);
+      for (let i = 0; i < probe.pageCount; i++) if (rnd.u32() % 3 === 0) missing.add(i);
       const f = contiguous(dd, m, w, h, { missing, seed });
       const image = randomImage(w, h, seed, { dupPairs: true });
       const res = writeImage(f.surface, image, 0, 0);

@@ -9,7 +9,7 @@ import { LosslessRefresh, REFRESH_DELAY_MS, REFRESH_SLICE_AREA } from "../../src
 import { Encoding, PseudoEncoding as P } from "../../src/rfb/encodings.ts";
 import type { RfbClient } from "../../src/rfb/client/rfb-client.ts";
 import { fullUpdate, startServer, until } from "../helpers/rfb-server-fixture.ts";
-import { mulberry32 } from "../helpers/prng.ts";
+import { Prng } from "../../src/guest/workloads/prng.ts";
 
 function tracker(width: number, height: number) {
   let t = 1000;
@@ -126,8 +126,8 @@ test("a Tight JPEG client's picture ends pixel-exact once it stops changing; a l
     assert.equal(answered, false, "nothing to send to a client that has it exact");
 
     // new noise in one rect: lossy at first, exact again after it settles
-    const rnd = mulberry32(7);
-    for (let y = 100; y < 180; y++) for (let x = 140; x < 250; x++) s.pixels[y * s.width + x] = rnd() & 0xffffff;
+    const rnd = new Prng(7);
+    for (let y = 100; y < 180; y++) for (let x = 140; x < 250; x++) s.pixels[y * s.width + x] = rnd.u32() & 0xffffff;
     s.console.publishUpdate({ count: 1, rects: [{ x: 140, y: 100, w: 110, h: 80 }] });
     await updatesUntil(jpeg, () => differing(jpeg, s.pixels, s.width, 140, 100, 110, 80) > 0, 3000, "the JPEG of the new noise");
     await updatesUntil(jpeg, () => all(jpeg) === 0, 5000, "the refresh of the new noise");
@@ -141,10 +141,10 @@ test("a Tight JPEG client's picture ends pixel-exact once it stops changing; a l
 test("while one area keeps changing (video), a still lossy area beside it is refreshed", async () => {
   const s = await startServer({ width: 256, height: 192 });
   const c = await s.connect({ encodings: [Encoding.Tight, P.QualityLevel0 + 5] });
-  const rnd = mulberry32(3);
+  const rnd = new Prng(3);
   // "video" in the top-left 64×48; the still noisy quarter is the bottom right (x ≥ 128, y ≥ 96)
   const video = setInterval(() => {
-    for (let y = 0; y < 48; y++) for (let x = 0; x < 64; x++) s.pixels[y * s.width + x] = rnd() & 0xffffff;
+    for (let y = 0; y < 48; y++) for (let x = 0; x < 64; x++) s.pixels[y * s.width + x] = rnd.u32() & 0xffffff;
     s.console.publishUpdate({ count: 1, rects: [{ x: 0, y: 0, w: 64, h: 48 }] });
   }, 40);
   try {
