@@ -101,7 +101,7 @@ export function comparisonMarkdown(report: ComparisonReport, date: string, chart
   L.push("");
   L.push("## Damage detection");
   L.push("");
-  L.push("Our DamageTracker fed the recorded frames as the consumer feeds it (one whole-frame compare, then rows, copying changed rows in) against C memcmp of a whole frame. Goal: memcmp ms / ours ms ≥ 0.7.");
+  L.push("Our damage detection fed the recorded frames through the consumer's FrameReader (one whole-frame compare; if it differs, the C row pass of native/frame-damage.c when built, else the TypeScript one, copying changed spans in) against C memcmp of a whole frame. Goal: memcmp ms / ours ms ≥ 0.7.");
   L.push("");
   L.push("| scene | size | C memcmp ms | C 16-px block damage ms | ours ms | memcmp / ours |");
   L.push("|---|---|---|---|---|---|");

@@ -9,11 +9,8 @@ import { DamageTracker } from "../src/display/damage-tracker.ts";
 import { FrameReader, type PlaneLayout } from "../src/display/frame-reader.ts";
 
 export interface DamageFeed {
-  tracker: DamageTracker;
   /** compare `frame` (width×height packed XRGB8888) with the tracker's surface, copy it in, end the frame */
   feed(frame: Uint8Array): void;
-  /** "native" or "JavaScript": which row pass ran */
-  path: string;
 }
 
 export function damageFeed(width: number, height: number): DamageFeed {
@@ -21,11 +18,9 @@ export function damageFeed(width: number, height: number): DamageFeed {
   const reader = new FrameReader();
   const layout: PlaneLayout = { drmFormat: DrmFormat.XRGB8888, modifier: DRM_FORMAT_MOD_LINEAR, width, height, stride: width * 4 };
   return {
-    tracker,
     feed(frame) {
       reader.read(tracker, layout, frame, frame.byteLength);
       tracker.endFrame();
     },
-    path: tracker.nativeRows ? "native" : "JavaScript",
   };
 }
