@@ -47,7 +47,7 @@ export type NativeDamageRows = (src: Uint8Array, stride: number, y0: number, cou
 
 let loaded: NativeDamageRows | null | undefined;
 
-/** Why the native path is not in use, when it is not (for logs and the bench). */
+/** Why the native path is not in use, when it is not (a test reports it when the library was expected). */
 export let nativeDamageUnavailableReason = "";
 
 /** The native row pass, or undefined when the library is not built or is switched off. */
