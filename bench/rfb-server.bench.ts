@@ -39,12 +39,13 @@ export interface ServerBenchResult {
   latencyP95Ms: number;
 }
 
+// every setting lists CopyRect too, as TigerVNC and noVNC always do: a server that can tell what moved uses it
 export const ENCODING_SETTINGS: Record<string, number[]> = {
-  raw: [Encoding.Raw],
-  hextile: [Encoding.Hextile],
-  zrle: [Encoding.ZRLE],
-  tight: [Encoding.Tight, PseudoEncoding.CompressLevel0 + 2],
-  "tight-jpeg-q80": [Encoding.Tight, PseudoEncoding.CompressLevel0 + 2, PseudoEncoding.FineQuality0 + 80, PseudoEncoding.Subsamp1X + 2],
+  raw: [Encoding.Raw, Encoding.CopyRect],
+  hextile: [Encoding.Hextile, Encoding.CopyRect],
+  zrle: [Encoding.ZRLE, Encoding.CopyRect],
+  tight: [Encoding.Tight, Encoding.CopyRect, PseudoEncoding.CompressLevel0 + 2],
+  "tight-jpeg-q80": [Encoding.Tight, Encoding.CopyRect, PseudoEncoding.CompressLevel0 + 2, PseudoEncoding.FineQuality0 + 80, PseudoEncoding.Subsamp1X + 2],
 };
 
 const CLIENT_SCRIPT = new URL("./rfb-bench-clients.ts", import.meta.url).pathname;

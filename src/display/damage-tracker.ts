@@ -14,6 +14,7 @@
  * serve the same frame (the native one for whole rows, row() for a partly readable last row).
  */
 import { MoveState as M, nativeDamageRows, type DamageArrays } from "./native-damage.ts";
+import { firstDifference, lastDifference } from "./word-compare.ts";
 
 export interface Rect {
   x: number;
@@ -33,12 +34,32 @@ export interface VerticalMove {
   dy: number;
 }
 
+/**
+ * The w×h area at (x, y) of this frame holds exactly what the area at (srcX, srcY) of the previous frame
+ * held (a window dragged, a page scrolled): a front-end that keeps the previous frame copies it (RFB CopyRect).
+ */
+export interface Move {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  srcX: number;
+  srcY: number;
+}
+
 /** The rectangles of one frame: the first `count` entries of `rects` (reused between frames). */
 export interface DamageList {
   count: number;
   readonly rects: readonly Rect[];
-  /** a detected scroll, when there was one (covered by the rects too: it is a hint, not a replacement) */
+  /** the tracker's scroll, when it saw one (covered by the rects too: a hint the move detector starts from) */
   move?: VerticalMove | undefined;
+  /**
+   * Areas that moved (MoveDetector), in an order a front-end can copy them one after another: no move's
+   * source is an earlier move's destination. With `rest`, what is left of the rects for pixels. Both are
+   * set together or not at all; the rects stay the whole damage, for front-ends that do not copy.
+   */
+  moves?: readonly Move[] | undefined;
+  rest?: readonly Rect[] | undefined;
 }
 
 /** A copy of the first `count` rects, for code that keeps them past the next frame. */
@@ -71,30 +92,6 @@ const MIN_MOVE_ROWS = 32;
 const MAX_MOVE_DY = 64;
 /** Searches for a new scroll distance per frame (each costs up to MAX_MOVE_DY row compares). */
 const MOVE_SEARCHES_PER_FRAME = 4;
-
-/**
- * The index (0 … n−1) of the first of `n` words at `s[si]` and `d[di]` that differ, or −1. Four words per
- * branch run about twice as fast as a word-by-word loop in V8 (and no native call pays for 64 pixels:
- * Buffer.compare costs ~70 ns a call).
- */
-function firstDifference(s: Int32Array, si: number, d: Int32Array, di: number, n: number): number {
-  let k = 0;
-  for (const quads = n & ~3; k < quads; k += 4) {
-    if (((s[si + k]! ^ d[di + k]!) | (s[si + k + 1]! ^ d[di + k + 1]!) | (s[si + k + 2]! ^ d[di + k + 2]!) | (s[si + k + 3]! ^ d[di + k + 3]!)) !== 0) break;
-  }
-  for (; k < n; k++) if (s[si + k] !== d[di + k]) return k;
-  return -1;
-}
-
-/** The index (0 … n−1) of the last of `n` words at `s[si]` and `d[di]` that differ, or −1. */
-function lastDifference(s: Int32Array, si: number, d: Int32Array, di: number, n: number): number {
-  let k = n;
-  for (; k >= 4; k -= 4) {
-    if (((s[si + k - 1]! ^ d[di + k - 1]!) | (s[si + k - 2]! ^ d[di + k - 2]!) | (s[si + k - 3]! ^ d[di + k - 3]!) | (s[si + k - 4]! ^ d[di + k - 4]!)) !== 0) break;
-  }
-  for (k--; k >= 0; k--) if (s[si + k] !== d[di + k]) return k;
-  return -1;
-}
 
 export class DamageTracker {
   readonly surface: Uint32Array;

@@ -24,6 +24,7 @@ import {
 } from "../abi/index.ts";
 import { Console, type CursorShape } from "./console.ts";
 import { DamageTracker } from "./damage-tracker.ts";
+import { MoveDetector } from "./move-detector.ts";
 import { DmabufCache, type CachedDmabuf } from "./dmabuf-cache.ts";
 import { FrameReader, unsupportedReason, type PlaneLayout } from "./frame-reader.ts";
 import { probeDisplay, queryPlane, type DisplayKind } from "./probe.ts";
@@ -80,6 +81,8 @@ export interface ConsumerStats {
   frames: number;
   /** rows found changed by comparison, over all frames */
   rowsChanged: number;
+  /** areas found moved (MoveDetector: CopyRect-able), over all frames */
+  moves: number;
   /** query results that were errors, by errno name */
   queryErrors: Record<string, number>;
 }
@@ -92,13 +95,15 @@ interface RegionMap {
 
 export class DisplayConsumer {
   readonly console: Console;
-  readonly stats: ConsumerStats = { ticks: 0, queries: 0, queriesSkipped: 0, frames: 0, rowsChanged: 0, queryErrors: {} };
+  readonly stats: ConsumerStats = { ticks: 0, queries: 0, queriesSkipped: 0, frames: 0, rowsChanged: 0, moves: 0, queryErrors: {} };
   private kind: DisplayKind = "none";
   private readonly plane = new GfxPlaneInfoView();
   private readonly cursorPlane = new GfxPlaneInfoView();
   private readonly cache: DmabufCache;
   private readonly reader = new FrameReader();
   private tracker: DamageTracker | undefined;
+  /** made with the tracker, over its surface: CopyRect-able moves in each frame's damage */
+  private moves: MoveDetector | undefined;
   private primaryId = 0;
   private cursorId = 0;
   private layout: PlaneLayout = { drmFormat: 0, modifier: 0n, width: 0, height: 0, stride: 0 };
@@ -422,8 +427,11 @@ export class DisplayConsumer {
     this.layout = layout;
     if (sizeChanged) {
       this.tracker = new DamageTracker(layout.width, layout.height);
+      this.moves = new MoveDetector(this.tracker.surface, layout.width, layout.height);
       this.console.publishSurface({ width: layout.width, height: layout.height, pixels: this.tracker.surface });
     } else if (!this.console.displayOn) {
+      // the display was off (its surface maybe blanked): front-ends get it whole, nothing moved from before
+      this.moves!.invalidate();
       this.console.publishSurface(this.console.surface!);
     }
   }
@@ -442,7 +450,10 @@ export class DisplayConsumer {
     const t = this.tracker!;
     this.stats.frames++;
     this.stats.rowsChanged += t.rowsChanged;
-    this.console.publishUpdate(t.endFrame());
+    const damage = t.endFrame();
+    this.moves!.detect(damage);
+    this.stats.moves += damage.moves?.length ?? 0;
+    this.console.publishUpdate(damage);
   }
 
   /** The cursor plane → Console cursor shape and position. Returns whether the cursor buffer changed. */

@@ -9,7 +9,7 @@
  */
 import { constants as zlibConstants, inflateSync } from "node:zlib";
 import type { ConsoleInputEvent as InputEvent, ConsoleSurface } from "../display/console.ts";
-import type { Rect, VerticalMove } from "../display/damage-tracker.ts";
+import type { Rect } from "../display/damage-tracker.ts";
 import { ClientMessageReader, ProtocolViolation, type ClientMessage, type ClientMessageLimits, type Screen } from "./client-messages.ts";
 import { settingsFromEncodings, type ClientSettings } from "./client-settings.ts";
 import { encodeRects, type EncodeCache } from "./encode-cache.ts";
@@ -18,11 +18,10 @@ import { ClipboardInputGate } from "./clipboard-input-gate.ts";
 import { ZLIB_STREAM_HEADER, type EncodeContext, type EncodedRect, type RectEncoder, type SplicedZlibStream } from "./encoders/encoder.ts";
 import { PixelTranslator } from "./pixel-translator.ts";
 import { SERVER_PIXEL_FORMAT, bytesPerPixel, pixelFormatKey, pixelFormatProblem, type PixelFormat } from "./pixel-format.ts";
-import { PendingDamage, withoutBand } from "./pending-damage.ts";
+import { PendingDamage, cursorCopies, type FrameMoves } from "./pending-damage.ts";
 import { clip } from "./tile-map.ts";
 import { LosslessRefresh } from "./lossless-refresh.ts";
 import { composite, cursorBox, cutOutCursor, placedAt } from "./rendered-cursor.ts";
-import { copyRect } from "./encoders/copyrect.ts";
 import {
   ClipboardFlag,
   ExtendedDesktopSizeReason as Reason,
@@ -79,13 +78,16 @@ export interface ConnectionHost {
   /** one encoding was made (not a cache hit): which encoding, how long it took */
   encoded(encoding: number, seconds: number): void;
   /** count bytes and frames for statistics */
-  sent(conn: RfbConnection, bytes: number, rects: number): void;
+  /** an update went out: its bytes, its rects, and how many of those were CopyRects */
+  sent(conn: RfbConnection, bytes: number, rects: number, copies: number): void;
 }
 
 export interface UpdateStats {
   updates: number;
   bytes: number;
   rects: number;
+  /** rects that were CopyRects: areas the client copied instead of receiving */
+  copyRects: number;
 }
 
 const THROTTLE_MIN = 1 << 20;
@@ -128,7 +130,7 @@ export class RfbConnection {
   private drawnCursor: Rect | undefined;
   /** stats.bytes − unsent bytes at the last stall check */
   private drainedAtCheck = 0;
-  readonly stats: UpdateStats = { updates: 0, bytes: 0, rects: 0 };
+  readonly stats: UpdateStats = { updates: 0, bytes: 0, rects: 0, copyRects: 0 };
   readonly connectedAt = Date.now();
 
   constructor(
@@ -212,8 +214,8 @@ export class RfbConnection {
     this.pump();
   }
 
-  frameDamage(rects: readonly Rect[], move?: VerticalMove): void {
-    this.pending.addFrame(rects, move);
+  frameDamage(rects: readonly Rect[], moves?: FrameMoves): void {
+    this.pending.addFrame(rects, moves);
     this.pump();
   }
 
@@ -544,17 +546,19 @@ export class RfbConnection {
 
     const surface = this.host.surface();
     const sameSize = surface.width === this.clientWidth && surface.height === this.clientHeight;
-    const move = this.pending.pendingMove;
+    const moved = this.pending.pendingMoves;
     let rects = this.pending.take();
-    // a scroll over exactly the frame this client has: copy the band on its side, send only the rest
-    if (move && s.copyRect && sameSize) {
-      pseudo.push(Buffer.from(copyRect(0, move.y, surface.width, move.h, 0, move.y + move.dy).bytes));
-      rects = withoutBand(rects, move.y, move.h);
-      this.refresh.moved(move.y, move.h, move.dy);
-      // a drawn-in cursor in the band's source rows was copied along with it (up by dy): send that spot again
-      const d = this.drawnCursor;
-      const landed = d && clip({ ...d, y: d.y - move.dy }, surface.width, surface.height);
-      if (landed) rects = [...rects, landed];
+    let copies = 0;
+    // moves over exactly the frame this client has: it copies them on its side (in the detector's order, so
+    // no copy reads what an earlier one wrote), and only the rest goes as pixels
+    if (moved && s.copyRect && sameSize) {
+      pseudo.push(...moved.copies);
+      copies = moved.copies.length;
+      rects = moved.rest;
+      this.refresh.moved(moved.moves);
+      // a drawn-in cursor inside a move's source was copied along with it: send where it landed again
+      const landed = this.drawnCursor ? cursorCopies(this.drawnCursor, moved.moves) : [];
+      if (landed.length > 0) rects = [...rects, ...landed];
     }
     if (!sameSize) {
       // a client that cannot be told about a resize sees the part of the surface that fits its framebuffer
@@ -594,7 +598,7 @@ export class RfbConnection {
     if (sameSize && parts.length > 0) this.refresh.sent([...refreshRects, ...rects, ...cursorRects], lossyRects(encoded));
     if (pseudo.length === 0 && encoded.length === 0) return;
     this.requestOutstanding = false;
-    this.writeUpdate(pseudo, encoded);
+    this.writeUpdate(pseudo, encoded, copies);
   }
 
   /**
@@ -628,7 +632,7 @@ export class RfbConnection {
    * in as few socket writes as possible: the encoded rects of a shared encoding are joined once (EncodeCache)
    * and that one buffer goes to every client that needs no zlib header spliced in.
    */
-  private writeUpdate(pseudo: Buffer[], encoded: EncodedRect[]): void {
+  private writeUpdate(pseudo: Buffer[], encoded: EncodedRect[], copies = 0): void {
     const total = pseudo.length + encoded.length;
     const chunks: Uint8Array[] = [];
     const needsSplice = encoded.some((r) => r.zlibStream !== undefined && !this.zlibStarted.has(r.zlibStream));
@@ -661,7 +665,8 @@ export class RfbConnection {
     this.stats.updates++;
     this.stats.bytes += bytes;
     this.stats.rects += total;
-    this.host.sent(this, bytes, total);
+    this.stats.copyRects += copies;
+    this.host.sent(this, bytes, total, copies);
     this.fenceIfPaced();
   }
 

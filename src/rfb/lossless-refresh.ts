@@ -8,7 +8,7 @@
  * still photo beside it blurred, and refreshing a whole 4K screen never holds a real frame back by more
  * than one slice.
  */
-import type { Rect } from "../display/damage-tracker.ts";
+import type { Move, Rect } from "../display/damage-tracker.ts";
 import { TILE, TileMap, clip } from "./tile-map.ts";
 
 /** How long a lossy tile must stay unchanged before it is refreshed. */
@@ -64,19 +64,24 @@ export class LosslessRefresh {
   }
 
   /**
-   * A CopyRect moved a full-width band up (VerticalMove: rows y … y+h−1 now hold what rows y+dy … were):
-   * the destination is as lossy as the source was.
+   * CopyRects moved areas (each: the w×h area at x, y now holds what was at srcX, srcY): a destination is as
+   * lossy as its source was. All sources are read before any destination changes, as the client's copies
+   * (ordered so none reads another's destination) saw them.
    */
-  moved(y: number, h: number, dy: number): void {
+  moved(moves: readonly Move[]): void {
     if (this.lossyTiles === 0) return;
-    let newest = 0;
-    // conservative: the whole destination band counts as lossy when any of the source band was
-    this.forEachTile({ x: 0, y: y + dy, w: this.width, h }, "touched", (i) => {
-      newest = Math.max(newest, this.lossyAt[i]!);
+    // conservative: a whole destination counts as lossy when any tile its source touches was
+    const newest = moves.map((m) => {
+      let t = 0;
+      this.forEachTile({ x: m.srcX, y: m.srcY, w: m.w, h: m.h }, "touched", (i) => {
+        t = Math.max(t, this.lossyAt[i]!);
+      });
+      return t;
     });
-    const dst = { x: 0, y, w: this.width, h };
-    this.forEachTile(dst, "covered", (i) => this.setClean(i));
-    if (newest > 0) this.forEachTile(dst, "touched", (i) => this.setLossy(i, newest));
+    moves.forEach((m, k) => {
+      this.forEachTile(m, "covered", (i) => this.setClean(i));
+      if (newest[k]! > 0) this.forEachTile(m, "touched", (i) => this.setLossy(i, newest[k]!));
+    });
     this.schedule();
   }
 

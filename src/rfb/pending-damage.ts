@@ -4,15 +4,24 @@
  * ask for the same encoding and share it (EncodeCache keys by rect list). When a client falls behind, frames
  * merge into a 64×64 tile bitmap: it gets the coalesced damage of all it missed, never a queue of frames.
  */
-import type { DamageList, Rect, VerticalMove } from "../display/damage-tracker.ts";
+import type { DamageList, Move, Rect } from "../display/damage-tracker.ts";
+import { copyRect } from "./encoders/copyrect.ts";
 import { TileMap, clip } from "./tile-map.ts";
+
+/** What moved in one frame (shared by all clients): copy `moves` in order, then send `rest` as pixels. */
+export interface FrameMoves {
+  readonly moves: readonly Move[];
+  /** the moves as CopyRect rectangles, made once for every client */
+  readonly copies: readonly Buffer[];
+  readonly rest: readonly Rect[];
+}
 
 export class PendingDamage {
   /** what the pending damage is, when not empty: one frame's rects, the whole surface, or the tile map */
   private state: "frame" | "full" | "tiles" = "tiles";
   private rects: readonly Rect[] = [];
-  /** the frame's scroll, kept only while the pending damage is exactly that one frame over the previous */
-  private move: VerticalMove | undefined;
+  /** the frame's moves, kept only while the pending damage is exactly that one frame over the previous */
+  private moves: FrameMoves | undefined;
   private readonly tiles: TileMap;
   private empty = true;
 
@@ -37,23 +46,23 @@ export class PendingDamage {
 
   markAll(): void {
     this.empty = false;
-    this.move = undefined;
+    this.moves = undefined;
     this.state = "full";
     this.rects = [{ x: 0, y: 0, w: this.width, h: this.height }];
     this.tiles.markAll();
   }
 
-  /** One console frame's damage (rects shared by all clients, not to be modified) and its scroll, if any. */
-  addFrame(rects: readonly Rect[], move?: VerticalMove): void {
+  /** One console frame's damage (rects shared by all clients, not to be modified) and its moves, if any. */
+  addFrame(rects: readonly Rect[], moves?: FrameMoves): void {
     if (rects.length === 0) return;
     if (this.empty) {
       this.empty = false;
       this.state = "frame";
       this.rects = rects;
-      this.move = move;
+      this.moves = moves;
       return;
     }
-    this.move = undefined;
+    this.moves = undefined;
     // "full" already has every tile marked
     if (this.state === "frame") this.tiles.mark(this.rects);
     if (this.state !== "full") this.tiles.mark(rects);
@@ -66,20 +75,20 @@ export class PendingDamage {
     if (!r) return;
     if (!this.empty && this.state === "frame") this.tiles.mark(this.rects);
     if (this.empty) this.tiles.clear();
-    this.move = undefined;
+    this.moves = undefined;
     this.empty = false;
     this.state = "tiles";
     this.tiles.mark([r]);
   }
 
-  /** The scroll of the pending frame, when the pending damage is exactly one frame over what the client has. */
-  get pendingMove(): VerticalMove | undefined {
-    return this.empty ? undefined : this.move;
+  /** The moves of the pending frame, when the pending damage is exactly one frame over what the client has. */
+  get pendingMoves(): FrameMoves | undefined {
+    return this.empty ? undefined : this.moves;
   }
 
   /** Take the pending rectangles (clipped to the surface) and clear. */
   take(): readonly Rect[] {
-    this.move = undefined;
+    this.moves = undefined;
     if (this.empty) return [];
     this.empty = true;
     const state = this.state;
@@ -104,16 +113,29 @@ export function frameRects(d: DamageList): Rect[] {
   return out;
 }
 
-/** The rects without the full-width band of rows y … y+h−1 (what a CopyRect already brought the client). */
-export function withoutBand(rects: readonly Rect[], y: number, h: number): Rect[] {
+/** One frame's moves and what is left for pixels, as objects of their own, when the frame has moves. */
+export function frameMoves(d: DamageList): FrameMoves | undefined {
+  if (!d.moves || d.moves.length === 0 || !d.rest) return undefined;
+  const moves = d.moves.map((m) => ({ ...m }));
+  return {
+    moves,
+    copies: moves.map((m) => Buffer.from(copyRect(m.x, m.y, m.w, m.h, m.srcX, m.srcY).bytes)),
+    rest: d.rest.map((r) => ({ x: r.x, y: r.y, w: r.w, h: r.h })),
+  };
+}
+
+/**
+ * Where copies carried a client's drawn-in cursor (box `drawn`): each move whose source holds part of it put
+ * that part at the destination, which must be sent again.
+ */
+export function cursorCopies(drawn: Rect, moves: readonly Move[]): Rect[] {
   const out: Rect[] = [];
-  for (const r of rects) {
-    if (r.y < y) out.push({ x: r.x, y: r.y, w: r.w, h: Math.min(r.h, y - r.y) });
-    const bottom = r.y + r.h;
-    if (bottom > y + h) {
-      const top = Math.max(r.y, y + h);
-      out.push({ x: r.x, y: top, w: r.w, h: bottom - top });
-    }
+  for (const m of moves) {
+    const x0 = Math.max(drawn.x, m.srcX);
+    const y0 = Math.max(drawn.y, m.srcY);
+    const x1 = Math.min(drawn.x + drawn.w, m.srcX + m.w);
+    const y1 = Math.min(drawn.y + drawn.h, m.srcY + m.h);
+    if (x0 < x1 && y0 < y1) out.push({ x: x0 + m.x - m.srcX, y: y0 + m.y - m.srcY, w: x1 - x0, h: y1 - y0 });
   }
   return out;
 }

@@ -19,7 +19,7 @@ import type { RectEncoder } from "./encoders/encoder.ts";
 import { HandshakeIO, HandshakeTimeout } from "./handshake-io.ts";
 import { runHandshake } from "./handshake.ts";
 import { silentLogger, type Logger } from "./logger.ts";
-import { frameRects } from "./pending-damage.ts";
+import { frameMoves, frameRects } from "./pending-damage.ts";
 import { AuthLockout } from "./security/lockout.ts";
 import type { SecurityType } from "./security/security-type.ts";
 import type { CursorImage } from "./server-messages.ts";
@@ -62,6 +62,8 @@ export interface ServerStats {
   updates: number;
   bytes: number;
   rects: number;
+  /** of the rects, CopyRects (moved areas the clients copied) */
+  copyRects: number;
   frames: number;
   encodeCacheHits: number;
   encodeCacheMisses: number;
@@ -88,7 +90,7 @@ export class RfbServer {
   private cursorImage: CursorImage | undefined;
   private cursorVersion = 0;
   private stallTimer: NodeJS.Timeout | undefined;
-  private readonly totals = { connectionsTotal: 0, refused: 0, updates: 0, bytes: 0, rects: 0, frames: 0 };
+  private readonly totals = { connectionsTotal: 0, refused: 0, updates: 0, bytes: 0, rects: 0, copyRects: 0, frames: 0 };
   private closing = false;
   private readonly encodeListeners: Array<(encoding: string, seconds: number) => void> = [];
   readonly name: string;
@@ -271,8 +273,8 @@ export class RfbServer {
     this.totals.frames++;
     this.cache.clear();
     const rects = frameRects(d);
-    const move = d.move ? { ...d.move } : undefined;
-    for (const c of this.clients) c.frameDamage(rects, move);
+    const moves = frameMoves(d);
+    for (const c of this.clients) c.frameDamage(rects, moves);
   }
 
   private cursorChanged(c: { width: number; height: number; pixels: Uint32Array; hotX: number; hotY: number } | undefined): void {
@@ -327,10 +329,11 @@ export class RfbServer {
         const name = encodingName(encoding);
         for (const l of this.encodeListeners) l(name, seconds);
       },
-      sent: (_conn, bytes, rects) => {
+      sent: (_conn, bytes, rects, copies) => {
         this.totals.updates++;
         this.totals.bytes += bytes;
         this.totals.rects += rects;
+        this.totals.copyRects += copies;
       },
     };
   }

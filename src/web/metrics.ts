@@ -41,6 +41,7 @@ export class WebMetrics {
     perDevice("counter", "vfio_display_consumer_frames_total", "frames the consumer read from the device", (d) => d.consumer.stats.frames);
     perDevice("counter", "vfio_display_consumer_queries_total", "VFIO_DEVICE_QUERY_GFX_PLANE calls", (d) => d.consumer.stats.queries);
     perDevice("counter", "vfio_display_consumer_rows_changed_total", "rows found changed by comparison", (d) => d.consumer.stats.rowsChanged);
+    perDevice("counter", "vfio_display_consumer_moves_total", "areas found moved since the previous frame (sent as CopyRect)", (d) => d.consumer.stats.moves);
     perDevice("counter", "vfio_display_dmabuf_cache_hits_total", "dma-buf cache hits (no GET_GFX_DMABUF)", (d) => d.consumer.cacheStats.hits);
     perDevice("counter", "vfio_display_dmabuf_cache_misses_total", "dma-buf cache misses (a GET_GFX_DMABUF)", (d) => d.consumer.cacheStats.misses);
     perDevice("counter", "vfio_display_dmabuf_cache_evictions_total", "dma-bufs closed to make room", (d) => d.consumer.cacheStats.evictions);
@@ -49,6 +50,7 @@ export class WebMetrics {
     perDevice("counter", "vfio_display_vnc_updates_total", "FramebufferUpdate messages sent", (d) => d.rfb.stats.updates);
     perDevice("counter", "vfio_display_vnc_bytes_total", "bytes of FramebufferUpdates sent", (d) => d.rfb.stats.bytes);
     perDevice("counter", "vfio_display_vnc_rects_total", "rectangles sent", (d) => d.rfb.stats.rects);
+    perDevice("counter", "vfio_display_vnc_copyrects_total", "of the rectangles sent, CopyRects (moved areas the clients copied)", (d) => d.rfb.stats.copyRects);
     perDevice("counter", "vfio_display_vnc_connections_total", "VNC connections accepted (TCP and WebSocket)", (d) => d.rfb.stats.connectionsTotal);
     perDevice("counter", "vfio_display_vnc_refused_total", "VNC connections refused or failed in the handshake", (d) => d.rfb.stats.refused);
     perDevice("counter", "vfio_display_vnc_encode_cache_hits_total", "updates whose encoding was shared with another client", (d) => d.rfb.stats.encodeCacheHits);

@@ -61,7 +61,12 @@ test("the server sends a scroll as CopyRect to clients that asked for it, and th
     // scroll the picture up by 16 rows and paint a new bottom line
     s.pixels.copyWithin(0, 16 * 120);
     s.pixels.fill(0x00ff00, (96 - 16) * 120);
-    s.console.publishUpdate({ count: 1, rects: [{ x: 0, y: 0, w: 120, h: 96 }], move: { y: 0, h: 80, dy: 16 } });
+    s.console.publishUpdate({
+      count: 1,
+      rects: [{ x: 0, y: 0, w: 120, h: 96 }],
+      moves: [{ x: 0, y: 0, w: 120, h: 80, srcX: 0, srcY: 16 }],
+      rest: [{ x: 0, y: 80, w: 120, h: 16 }],
+    });
     const [uc, up] = await Promise.all(got);
     assert.equal(uc!.rectsByEncoding.get("CopyRect"), 1);
     assert.equal(uc!.pixels, 120 * 96, "the CopyRect covers the band, the pixels the new line");

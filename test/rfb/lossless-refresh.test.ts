@@ -54,12 +54,21 @@ test("lossless damage over a whole tile cleans it; partial cover does not; new l
 test("a CopyRect carries lossiness to where it copies; a refresh goes in slices of bounded area", () => {
   const small = tracker(640, 480);
   small.r.sent([], [{ x: 0, y: 448, w: 100, h: 32 }]);
-  small.r.moved(64, 320, 128); // rows 64…383 now hold what rows 192…511 held (a scroll up by 128)
+  small.r.moved([{ x: 0, y: 64, w: 640, h: 320, srcX: 0, srcY: 160 }]); // a scroll up by 96: rows 64…383 hold what 160…479 held
   small.advance(REFRESH_DELAY_MS);
   assert.deepEqual(small.r.takeDue(), [
     { x: 0, y: 64, w: 640, h: 320 },
     { x: 0, y: 448, w: 128, h: 32 },
   ]);
+  // a window dragged from a lossy area onto a clean one, and a clean one onto a lossy area, in one update
+  const drag = tracker(640, 480);
+  drag.r.sent([], [{ x: 0, y: 0, w: 128, h: 128 }]);
+  drag.r.moved([
+    { x: 256, y: 256, w: 128, h: 128, srcX: 0, srcY: 0 },
+    { x: 0, y: 0, w: 128, h: 128, srcX: 448, srcY: 0 },
+  ]);
+  drag.advance(REFRESH_DELAY_MS);
+  assert.deepEqual(drag.r.takeDue(), [{ x: 256, y: 256, w: 128, h: 128 }], "the lossy source's copy is lossy, the clean copy over the old lossy area is clean");
   const { r, advance } = tracker(3840, 2160);
   // the whole 4K screen lossy: several slices, none bigger than the bound plus one tile row of a run
   r.sent([], [{ x: 0, y: 0, w: 3840, h: 2160 }]);

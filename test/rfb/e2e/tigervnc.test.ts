@@ -168,6 +168,18 @@ describe("vncviewer's keys and pointer reach a GVT guest running the desktop", (
     await waitForPicture(viewer, { width: 800, height: 600, pixels: new Uint32Array(0) }, (s) => psnr(vgpu.console.surface!.pixels, s) >= 25, (s) => `PSNR ${psnr(vgpu.console.surface!.pixels, s).toFixed(2)} dB`, vnc);
   });
 
+  test("drifting windows arrive as CopyRects; with the guest paused the picture is exact", async () => {
+    // vncviewer asks for CopyRect; every window of the desktop drifts, so moves are found every frame
+    await waitFor("CopyRects sent to vncviewer", () => vnc.server.stats.copyRects > 20, { timeoutMs: 10_000 });
+    await vgpu.vcpu.pause();
+    try {
+      const console = vgpu.console.surface!;
+      await waitForPicture(viewer, console, (s) => diffPixels(console.pixels, s, console.width).differing === 0, (s) => JSON.stringify(diffPixels(console.pixels, s, console.width)), vnc);
+    } finally {
+      vgpu.vcpu.start();
+    }
+  });
+
   test("pointer moves over the window move the guest's cursor plane to the same spot", async () => {
     // Observed with Xvfb: the viewer (FLTK) forwards no absolute warps (`xdotool mousemove`) until it has
     // seen one relative XTEST motion inside its window; after that every move is sent. So: move in, nudge

@@ -1,0 +1,227 @@
+/**
+ * Move detection (src/display/move-detector.ts): a dragged window or a scrolled band is found as moves,
+ * exactly, and for any sequence of frames a client that holds the previous frame, applies the moves in the
+ * order given and then the `rest` rects' pixels, holds the new frame (fast-check). Moves and rest stay
+ * inside the damage and do not overlap; sources stay inside the surface.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { DamageTracker, pixelSource, type DamageList, type Rect } from "../../src/display/damage-tracker.ts";
+import { MoveDetector } from "../../src/display/move-detector.ts";
+import { Prng } from "../../src/guest/workloads/prng.ts";
+
+class Scene {
+  readonly tracker: DamageTracker;
+  readonly detector: MoveDetector;
+  constructor(
+    readonly w: number,
+    readonly h: number,
+    native = true,
+  ) {
+    this.tracker = new DamageTracker(w, h);
+    this.detector = new MoveDetector(this.tracker.surface, w, h);
+    this.native = native;
+  }
+  private readonly native: boolean;
+
+  feed(frame: Uint32Array): DamageList {
+    const bytes = new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
+    if (!this.native || !this.tracker.rows(bytes, this.w * 4, 0, this.h)) {
+      const src = pixelSource(bytes);
+      for (let y = 0; y < this.h; y++) this.tracker.row(y, src, y * this.w * 4, bytes.subarray(y * this.w * 4, (y + 1) * this.w * 4));
+    }
+    const d = this.tracker.endFrame();
+    this.detector.detect(d);
+    return d;
+  }
+}
+
+/** A background that differs from pixel to pixel along both axes (a moved window never matches it by chance). */
+function gradient(w: number, h: number): Uint32Array {
+  const f = new Uint32Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) f[y * w + x] = ((y * 7) & 0xff) << 16 | ((x * 3) & 0xff) << 8 | ((x + y) & 0xff);
+  return f;
+}
+
+function noise(n: number, seed: number): Uint32Array {
+  const rng = new Prng(seed);
+  return Uint32Array.from({ length: n }, () => rng.u32() & 0xffffff);
+}
+
+/** `win` (ww×wh) drawn over `bg` at (x, y), clipped to the frame. */
+function compose(bg: Uint32Array, w: number, h: number, win: Uint32Array, ww: number, wh: number, x: number, y: number): Uint32Array {
+  const f = bg.slice();
+  for (let r = 0; r < wh; r++) {
+    const fy = y + r;
+    if (fy < 0 || fy >= h) continue;
+    for (let c = 0; c < ww; c++) {
+      const fx = x + c;
+      if (fx >= 0 && fx < w) f[fy * w + fx] = win[r * ww + c]!;
+    }
+  }
+  return f;
+}
+
+/** What a client that held `previous` shows after the update: moves copied in order, then the rest's pixels. */
+function replay(previous: Uint32Array, current: Uint32Array, w: number, d: DamageList): Uint32Array {
+  const fb = previous.slice();
+  for (const m of d.moves ?? []) {
+    const block = new Uint32Array(m.w * m.h);
+    for (let r = 0; r < m.h; r++) block.set(fb.subarray((m.srcY + r) * w + m.srcX, (m.srcY + r) * w + m.srcX + m.w), r * m.w);
+    for (let r = 0; r < m.h; r++) fb.set(block.subarray(r * m.w, (r + 1) * m.w), (m.y + r) * w + m.x);
+  }
+  const pixels: readonly Rect[] = d.moves ? d.rest! : d.rects.slice(0, d.count);
+  for (const r of pixels) for (let y = r.y; y < r.y + r.h; y++) fb.set(current.subarray(y * w + r.x, y * w + r.x + r.w), y * w + r.x);
+  return fb;
+}
+
+function inside(r: Rect, rects: readonly Rect[]): boolean {
+  // every pixel of r lies in some rect (checked row by row over the rects' spans)
+  for (let y = r.y; y < r.y + r.h; y++) {
+    const spans = rects.filter((q) => y >= q.y && y < q.y + q.h).sort((a, b) => a.x - b.x);
+    let x = r.x;
+    for (const q of spans) if (q.x <= x && q.x + q.w > x) x = q.x + q.w;
+    if (x < r.x + r.w) return false;
+  }
+  return true;
+}
+
+test("a window dragged over a textured background is found as one move of the whole window", () => {
+  const [w, h, ww, wh] = [640, 480, 200, 150];
+  const s = new Scene(w, h);
+  const bg = gradient(w, h);
+  const win = noise(ww * wh, 1);
+  s.feed(compose(bg, w, h, win, ww, wh, 100, 100));
+  let at = { x: 100, y: 100 };
+  for (const to of [
+    { x: 103, y: 101 },
+    { x: 110, y: 95 },
+    { x: 180, y: 160 },
+    { x: 60, y: 200 },
+  ]) {
+    const previous = s.tracker.surface.slice();
+    const frame = compose(bg, w, h, win, ww, wh, to.x, to.y);
+    const d = s.feed(frame);
+    const moved = (d.moves ?? []).reduce((n, m) => n + m.w * m.h, 0);
+    assert.equal(moved, ww * wh, `the whole window moved from ${at.x},${at.y} to ${to.x},${to.y}: ${JSON.stringify(d.moves)}`);
+    for (const m of d.moves!) assert.deepEqual([m.x - m.srcX, m.y - m.srcY], [to.x - at.x, to.y - at.y]);
+    assert.deepEqual(replay(previous, frame, w, d), frame);
+    at = to;
+  }
+  // a jump further than the search reaches, and a repaint in place, are no moves
+  assert.equal(s.feed(compose(bg, w, h, win, ww, wh, 400, 20)).moves, undefined, "a jump of 340 px");
+  assert.equal(s.feed(compose(bg, w, h, noise(ww * wh, 2), ww, wh, 400, 20)).moves, undefined, "new content in place");
+});
+
+test("a console scrolling by a line is a full-width move; what scrolled in goes as pixels", () => {
+  const [w, h] = [320, 256];
+  const s = new Scene(w, h);
+  const text = noise(w * (h + 64), 3);
+  s.feed(text.slice(0, w * h));
+  const frame = text.slice(16 * w, (16 + h) * w);
+  const d = s.feed(frame);
+  assert.deepEqual(d.moves, [{ x: 0, y: 0, w, h: h - 16, srcX: 0, srcY: 16 }]);
+  assert.deepEqual(d.rest, [{ x: 0, y: h - 16, w, h: 16 }]);
+});
+
+test("two windows trading places: one goes as a copy, the other as pixels (the copies would read each other's)", () => {
+  const [w, h] = [512, 256];
+  const s = new Scene(w, h);
+  const bg = gradient(w, h);
+  const a = noise(96 * 96, 4);
+  const b = noise(96 * 96, 5);
+  s.feed(compose(compose(bg, w, h, a, 96, 96, 40, 40), w, h, b, 96, 96, 140, 40));
+  const previous = s.tracker.surface.slice();
+  const frame = compose(compose(bg, w, h, a, 96, 96, 140, 40), w, h, b, 96, 96, 40, 40);
+  const d = s.feed(frame);
+  assert.equal(d.moves?.length, 1, `moves: ${JSON.stringify(d.moves)}`);
+  assert.deepEqual(replay(previous, frame, w, d), frame);
+});
+
+test("copies are ordered: a window sliding down past another keeps its pieces' sources intact", () => {
+  const [w, h] = [400, 300];
+  const s = new Scene(w, h);
+  const bg = gradient(w, h);
+  const tall = noise(160 * 200, 7);
+  const still = noise(40 * 40, 8);
+  // a still window over the middle of the tall one cuts its move into pieces above, beside and below it
+  s.feed(compose(compose(bg, w, h, tall, 160, 200, 100, 20), w, h, still, 40, 40, 160, 100));
+  const previous = s.tracker.surface.slice();
+  const frame = compose(compose(bg, w, h, tall, 160, 200, 100, 30), w, h, still, 40, 40, 160, 100);
+  const d = s.feed(frame);
+  assert.ok(d.moves && d.moves.length >= 2, `moves: ${JSON.stringify(d.moves)}`);
+  assert.deepEqual(replay(previous, frame, w, d), frame);
+});
+
+test("after invalidate() the next frame has no moves (the surface was changed behind the tracker)", () => {
+  const [w, h] = [320, 240];
+  const s = new Scene(w, h);
+  const bg = gradient(w, h);
+  const win = noise(100 * 80, 6);
+  s.feed(compose(bg, w, h, win, 100, 80, 50, 50));
+  s.tracker.surface.fill(0); // a blanked display
+  s.detector.invalidate();
+  assert.equal(s.feed(compose(bg, w, h, win, 100, 80, 60, 55)).moves, undefined);
+  assert.ok(s.feed(compose(bg, w, h, win, 100, 80, 70, 60)).moves, "found again once resynced");
+});
+
+test("bad geometry is refused", () => {
+  assert.throws(() => new MoveDetector(new Uint32Array(10), 4, 4), RangeError);
+});
+
+interface Step {
+  /** window moves (each window's new position), plus in-place repaints and noise */
+  moves: Array<{ win: number; dx: number; dy: number }>;
+  paint?: { x: number; y: number; w: number; h: number; colour: number } | undefined;
+}
+
+const step: fc.Arbitrary<Step> = fc.record({
+  moves: fc.array(fc.record({ win: fc.nat(2), dx: fc.integer({ min: -40, max: 40 }), dy: fc.integer({ min: -40, max: 40 }) }), { maxLength: 3 }),
+  paint: fc.option(fc.record({ x: fc.nat(300), y: fc.nat(200), w: fc.integer({ min: 1, max: 120 }), h: fc.integer({ min: 1, max: 90 }), colour: fc.nat(0xffffff) }), { nil: undefined }),
+});
+
+test("any sequence of drags, overlaps and repaints replays exactly; moves and rest stay inside the damage (fast-check)", () => {
+  fc.assert(
+    fc.property(fc.boolean(), fc.boolean(), fc.array(step, { minLength: 1, maxLength: 8 }), (plainBg, native, steps) => {
+      const [w, h] = [320, 240];
+      const s = new Scene(w, h, native);
+      const bg = plainBg ? new Uint32Array(w * h).fill(0x336699) : gradient(w, h);
+      // windows of noise, of one colour with a noisy title bar, and overlapping each other
+      const wins = [
+        { pix: noise(90 * 70, 11), ww: 90, wh: 70, x: 20, y: 30 },
+        { pix: (() => { const p = new Uint32Array(120 * 60).fill(0xeeeeee); p.set(noise(120 * 12, 12)); return p; })(), ww: 120, wh: 60, x: 80, y: 60 },
+        { pix: noise(64 * 64, 13), ww: 64, wh: 64, x: 200, y: 120 },
+      ];
+      const draw = (paint?: Step["paint"]) => {
+        let f = bg;
+        for (const v of wins) f = compose(f, w, h, v.pix, v.ww, v.wh, v.x, v.y);
+        if (paint) for (let y = paint.y; y < Math.min(h, paint.y + paint.h); y++) f.fill(paint.colour, y * w + Math.min(w, paint.x), y * w + Math.min(w, paint.x + paint.w));
+        return f;
+      };
+      s.feed(draw());
+      for (const st of steps) {
+        for (const m of st.moves) {
+          wins[m.win]!.x += m.dx;
+          wins[m.win]!.y += m.dy;
+        }
+        const previous = s.tracker.surface.slice();
+        const frame = draw(st.paint);
+        const d = s.feed(frame);
+        assert.deepEqual(replay(previous, frame, w, d), frame);
+        if (!d.moves) continue;
+        const damage = d.rects.slice(0, d.count);
+        for (const m of d.moves) {
+          assert.ok(m.srcX >= 0 && m.srcY >= 0 && m.srcX + m.w <= w && m.srcY + m.h <= h, `source inside: ${JSON.stringify(m)}`);
+          assert.ok(inside(m, damage), `move inside the damage: ${JSON.stringify(m)}`);
+        }
+        for (const r of d.rest!) {
+          assert.ok(inside(r, damage), `rest inside the damage: ${JSON.stringify(r)}`);
+          // what a copy brings is not sent again as pixels
+          for (const m of d.moves) assert.ok(r.x >= m.x + m.w || m.x >= r.x + r.w || r.y >= m.y + m.h || m.y >= r.y + r.h, `rest ${JSON.stringify(r)} overlaps move ${JSON.stringify(m)}`);
+        }
+      }
+    }),
+    { numRuns: 150 },
+  );
+});
