@@ -19,6 +19,7 @@
  * earlier one overwrote; a move that cannot be placed (two windows trading places) goes as pixels.
  */
 import type { DamageList, Move, Rect } from "./damage-tracker.ts";
+import { nativeMoves, type MoveFrames, type NativeMoves } from "./native-moves.ts";
 import { firstDifference } from "./word-compare.ts";
 
 /** Blocks are tested on this grid (frame coordinates). */
@@ -72,12 +73,20 @@ export class MoveDetector {
   private readonly blocks: Int16Array;
   private readonly openAbove: Int32Array;
   private readonly openHere: Int32Array;
+  /** the block test and anchor search in C (native/move-blocks.c), when the library is built */
+  private readonly native: NativeMoves | undefined;
+  private readonly frames: MoveFrames;
+  private readonly anchorMatches = new Int32Array(MATCHES_PER_ANCHOR * 2);
 
-  /** `surface` is the damage tracker's: the frame as it is now, `width`×`height` packed XRGB8888. */
+  /**
+   * `surface` is the damage tracker's: the frame as it is now, `width`×`height` packed XRGB8888. `native:
+   * false` keeps the JavaScript loops even where the C helper is built (to compare the two).
+   */
   constructor(
     surface: Uint32Array,
     readonly width: number,
     readonly height: number,
+    options: { native?: boolean } = {},
   ) {
     if (surface.length !== width * height) throw new RangeError(`surface of ${surface.length} pixels is not ${width}x${height}`);
     this.current = new Int32Array(surface.buffer, surface.byteOffset, surface.length);
@@ -89,6 +98,13 @@ export class MoveDetector {
     this.blocks = new Int16Array(cols * (Math.ceil(height / BLOCK) + 1));
     this.openAbove = new Int32Array(cols);
     this.openHere = new Int32Array(cols);
+    this.native = options.native === false ? undefined : nativeMoves();
+    this.frames = { current: this.current, previous: this.previous, width, height };
+  }
+
+  /** Whether the block test and anchor search run in C on this machine. */
+  get nativeLoops(): boolean {
+    return this.native !== undefined;
   }
 
   /**
@@ -211,6 +227,12 @@ export class MoveDetector {
 
   /** Look for the anchor at (ax, ay) in the previous frame, nearest rows first; each match is a candidate. */
   private searchAnchor(ax: number, ay: number): void {
+    if (this.native) {
+      const out = this.anchorMatches;
+      const n = this.native.searchAnchor(this.frames, ax, ay, ANCHOR_WORDS, SEARCH_RANGE, MATCHES_PER_ANCHOR, out);
+      for (let i = 0; i < n; i++) this.addCandidate(out[2 * i]!, out[2 * i + 1]!);
+      return;
+    }
     const cur = this.current;
     const prev = this.previous;
     const w = this.width;
@@ -245,26 +267,7 @@ export class MoveDetector {
     const cols = Math.ceil((r.x + r.w) / BLOCK) - bx0;
     const rows = Math.ceil((r.y + r.h) / BLOCK) - by0;
     const grid = this.blocks;
-    let matched = 0;
-    for (let row = 0; row < rows; row++) {
-      const y0 = Math.max(r.y, (by0 + row) * BLOCK);
-      const y1 = Math.min(r.y + r.h, (by0 + row + 1) * BLOCK);
-      // the left neighbour's vector first: a moved area spans many blocks
-      let hint = -1;
-      for (let col = 0; col < cols; col++) {
-        const x0 = Math.max(r.x, (bx0 + col) * BLOCK);
-        const x1 = Math.min(r.x + r.w, (bx0 + col + 1) * BLOCK);
-        let found = hint >= 0 && this.blockMatches(x0, x1, y0, y1, hint) ? hint : -1;
-        for (let k = 0; found < 0 && k < this.candidateCount; k++) {
-          if (k !== hint && this.blockMatches(x0, x1, y0, y1, k)) found = k;
-        }
-        grid[row * cols + col] = found >= 0 ? found : UNMATCHED;
-        if (found >= 0) {
-          hint = found;
-          matched++;
-        }
-      }
-    }
+    const matched = this.native ? this.native.matchBlocks(this.frames, r, BLOCK, this.candidates, this.candidateCount, grid) : this.matchBlocks(r, bx0, by0, cols, rows);
     if (matched === 0) {
       rest.push(r);
       return;
@@ -357,6 +360,32 @@ export class MoveDetector {
     if (c1 > b.c1) claim(b.c1, c1, r0, r1);
     if (r0 < b.r0) claim(b.c0, b.c1, r0, b.r0);
     if (r1 > b.r1) claim(b.c0, b.c1, b.r1, r1);
+  }
+
+  /** The JavaScript block test (native/move-blocks.c's vd_match_blocks does the same): fills the grid, returns the matches. */
+  private matchBlocks(r: Rect, bx0: number, by0: number, cols: number, rows: number): number {
+    const grid = this.blocks;
+    let matched = 0;
+    for (let row = 0; row < rows; row++) {
+      const y0 = Math.max(r.y, (by0 + row) * BLOCK);
+      const y1 = Math.min(r.y + r.h, (by0 + row + 1) * BLOCK);
+      // the left neighbour's vector first: a moved area spans many blocks
+      let hint = -1;
+      for (let col = 0; col < cols; col++) {
+        const x0 = Math.max(r.x, (bx0 + col) * BLOCK);
+        const x1 = Math.min(r.x + r.w, (bx0 + col + 1) * BLOCK);
+        let found = hint >= 0 && this.blockMatches(x0, x1, y0, y1, hint) ? hint : -1;
+        for (let k = 0; found < 0 && k < this.candidateCount; k++) {
+          if (k !== hint && this.blockMatches(x0, x1, y0, y1, k)) found = k;
+        }
+        grid[row * cols + col] = found >= 0 ? found : UNMATCHED;
+        if (found >= 0) {
+          hint = found;
+          matched++;
+        }
+      }
+    }
+    return matched;
   }
 
   /** Whether the block [x0, x1) × [y0, y1) equals the previous frame's pixels candidate k away. */

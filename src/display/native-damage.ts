@@ -1,18 +1,13 @@
 /**
- * The native half of damage detection: native/frame-damage.c, built by `npm install` (scripts/
- * build-native.mjs) when a C compiler is there, loaded through koffi on first use. It applies
+ * The native half of damage detection: native/frame-damage.c (native-library.ts loads it). It applies
  * DamageTracker.row()'s rules to many rows in one call, so a 4K frame costs memcmp and memcpy speed instead
- * of a JS scan and a native call per row. Without the library (no compiler, or VFIO_DISPLAY_PIXELS=js) the
- * tracker keeps its JavaScript path, which gives the same damage.
+ * of a JS scan and a native call per row. Without the library the tracker keeps its JavaScript path, which
+ * gives the same damage.
  *
  * This file is the boundary to C: every size and offset is checked here, so the C code never touches
  * memory outside the arrays it is given.
  */
-import { existsSync } from "node:fs";
-import koffi from "koffi";
-
-/** Where scripts/build-native.mjs puts the library (relative to this file: src/display → repo root). */
-export const NATIVE_PIXELS_LIBRARY = new URL("../../build/native/libvfio-display-pixels.so", import.meta.url).pathname;
+import { nativePixelsLibrary } from "./native-library.ts";
 
 /** Indices into the state array DamageTracker shares with the C code (enum in frame-damage.c). */
 export const MoveState = {
@@ -54,16 +49,12 @@ export let nativeDamageUnavailableReason = "";
 export function nativeDamageRows(): NativeDamageRows | undefined {
   if (loaded !== undefined) return loaded ?? undefined;
   loaded = null;
-  if (process.env.VFIO_DISPLAY_PIXELS === "js") {
-    nativeDamageUnavailableReason = "VFIO_DISPLAY_PIXELS=js";
-    return undefined;
-  }
-  if (!existsSync(NATIVE_PIXELS_LIBRARY)) {
-    nativeDamageUnavailableReason = `${NATIVE_PIXELS_LIBRARY} not built (no C compiler at npm install?)`;
+  const lib = nativePixelsLibrary();
+  if (typeof lib === "string") {
+    nativeDamageUnavailableReason = lib;
     return undefined;
   }
   try {
-    const lib = koffi.load(NATIVE_PIXELS_LIBRARY);
     const fn = lib.func(
       "int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t count, uint32_t *surface, int32_t width, int32_t height, int32_t tile, uint8_t *dirty, int32_t *changed_left, int32_t *changed_right, int32_t *first_row, int32_t *last_row, int32_t *st, int32_t max_searches, int32_t max_dy)",
     );
@@ -73,7 +64,7 @@ export function nativeDamageRows(): NativeDamageRows | undefined {
       return fn(src, stride, y0, count, a.surface, a.width, a.height, a.tile, a.dirty, a.changedLeft, a.changedRight, a.firstRow, a.lastRow, a.state, a.maxSearches, a.maxDy) as number;
     };
   } catch (e) {
-    nativeDamageUnavailableReason = `${NATIVE_PIXELS_LIBRARY}: ${(e as Error).message}`;
+    nativeDamageUnavailableReason = `vd_damage_rows: ${(e as Error).message}`;
   }
   return loaded ?? undefined;
 }

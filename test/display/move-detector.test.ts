@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { DamageTracker, pixelSource, type DamageList, type Rect } from "../../src/display/damage-tracker.ts";
 import { MoveDetector } from "../../src/display/move-detector.ts";
+import { nativeMoves } from "../../src/display/native-moves.ts";
 import { Prng } from "../../src/guest/workloads/prng.ts";
 
 class Scene {
@@ -224,4 +225,51 @@ test("any sequence of drags, overlaps and repaints replays exactly; moves and re
     }),
     { numRuns: 150 },
   );
+});
+
+test("the C block test and anchor search (native/move-blocks.c) find the same moves as the JavaScript loops (fast-check)", () => {
+  const probe = new MoveDetector(new Uint32Array(16), 4, 4);
+  assert.ok(probe.nativeLoops, "the test command builds the native helper (it installs gcc)");
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: -60, max: 60 }), fc.integer({ min: -60, max: 60 }), fc.nat(3)), { minLength: 1, maxLength: 6 }), (steps) => {
+      const [w, h] = [300, 200];
+      const trackers = [new DamageTracker(w, h), new DamageTracker(w, h)] as const;
+      const detectors = [new MoveDetector(trackers[0].surface, w, h), new MoveDetector(trackers[1].surface, w, h, { native: false })] as const;
+      const bg = gradient(w, h);
+      const win = noise(100 * 80, 21);
+      let x = 100;
+      let y = 60;
+      for (const [dx, dy, repaint] of [[0, 0, 0] as const, ...steps]) {
+        x += dx;
+        y += dy;
+        const frame = compose(bg, w, h, repaint === 3 ? noise(100 * 80, x * 7 + y) : win, 100, 80, x, y);
+        const bytes = new Uint8Array(frame.buffer);
+        const [a, b] = trackers.map((t, i) => {
+          const src = pixelSource(bytes);
+          for (let r = 0; r < h; r++) t.row(r, src, r * w * 4, bytes.subarray(r * w * 4, (r + 1) * w * 4));
+          const d = t.endFrame();
+          detectors[i]!.detect(d);
+          return { moves: d.moves, rest: d.rest };
+        });
+        assert.deepEqual(a, b);
+      }
+    }),
+    { numRuns: 100 },
+  );
+});
+
+test("the native loops refuse geometry outside their arrays before calling C", () => {
+  const native = nativeMoves()!;
+  assert.ok(native, "built by the test command");
+  const frames = { current: new Int32Array(64 * 32), previous: new Int32Array(64 * 32), width: 64, height: 32 };
+  const grid = new Int16Array(8);
+  const cands = new Int32Array(4);
+  assert.throws(() => native.matchBlocks(frames, { x: 40, y: 0, w: 30, h: 16 }, 16, cands, 2, grid), RangeError, "rect past the right edge");
+  assert.throws(() => native.matchBlocks(frames, { x: 0, y: 0, w: 64, h: 32 }, 16, cands, 2, new Int16Array(7)), RangeError, "grid too small");
+  assert.throws(() => native.matchBlocks(frames, { x: 0, y: 0, w: 16, h: 16 }, 16, cands, 3, grid), RangeError, "more candidates than the array holds");
+  assert.throws(() => native.matchBlocks({ ...frames, previous: new Int32Array(10) }, { x: 0, y: 0, w: 16, h: 16 }, 16, cands, 1, grid), RangeError, "short frame");
+  assert.throws(() => native.searchAnchor(frames, 60, 0, 16, 8, 2, new Int32Array(4)), RangeError, "anchor past the right edge");
+  assert.throws(() => native.searchAnchor(frames, 0, 0, 16, 8, 3, new Int32Array(4)), RangeError, "out too small");
+  assert.equal(native.matchBlocks(frames, { x: 0, y: 0, w: 64, h: 32 }, 16, new Int32Array([1, 0]), 1, grid), 6, "an all-equal frame matches (1, 0) in every block but the leftmost column (its source starts left of the frame)");
+  assert.deepEqual([...grid], [-1, 0, 0, 0, -1, 0, 0, 0]);
 });

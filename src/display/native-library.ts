@@ -1,0 +1,28 @@
+/**
+ * The optional native pixel helpers (native/*.c), built by `npm install` (scripts/build-native.mjs) when a C
+ * compiler is there, loaded through koffi once for every user (native-damage.ts, native-moves.ts). Without
+ * the library (no compiler, or VFIO_DISPLAY_PIXELS=js) each user keeps its JavaScript path, which gives the
+ * same results.
+ */
+import { existsSync } from "node:fs";
+import koffi, { type LibraryHandle } from "koffi";
+
+/** Where scripts/build-native.mjs puts the library (relative to this file: src/display → repo root). */
+export const NATIVE_PIXELS_LIBRARY = new URL("../../build/native/libvfio-display-pixels.so", import.meta.url).pathname;
+
+let loaded: LibraryHandle | string | undefined;
+
+/** The loaded library, or why it is not in use (switched off, not built, failed to load). */
+export function nativePixelsLibrary(): LibraryHandle | string {
+  if (loaded !== undefined) return loaded;
+  if (process.env.VFIO_DISPLAY_PIXELS === "js") loaded = "VFIO_DISPLAY_PIXELS=js";
+  else if (!existsSync(NATIVE_PIXELS_LIBRARY)) loaded = `${NATIVE_PIXELS_LIBRARY} not built (no C compiler at npm install?)`;
+  else {
+    try {
+      loaded = koffi.load(NATIVE_PIXELS_LIBRARY);
+    } catch (e) {
+      loaded = `${NATIVE_PIXELS_LIBRARY}: ${(e as Error).message}`;
+    }
+  }
+  return loaded;
+}
