@@ -3,6 +3,7 @@
  * short version (used by the test suite to prove the bench works).
  */
 import { benchConsumerAllocation, benchDamageThroughput, benchScene } from "./consumer.bench.ts";
+import { benchMoveDetection } from "./moves.bench.ts";
 import { benchQueryGfxPlane } from "./query-gfx-plane.bench.ts";
 import { benchLosslessEncoders } from "./rfb-encoders.bench.ts";
 import { benchTight } from "./rfb-tight.bench.ts";
@@ -34,13 +35,14 @@ const scenes = sizes.flatMap(([w, h]) =>
   (["idle", "typing", "desktop", "video"] as const).map((scene) => benchScene(scene, w, h, quick ? 5 : h > 1080 ? 30 : 60)),
 );
 const alloc = await Promise.all(sizes.map(([w, h]) => benchConsumerAllocation(w, h, quick ? 20 : h > 1080 ? 50 : 100)));
+const moves = benchMoveDetection(quick);
 const tight = await benchTight(quick);
 const lossless = await benchLosslessEncoders(quick);
 const server = await benchServerMatrix(quick);
 const comparison = await benchServerComparison(quick, (l) => process.stderr.write(`${l}\n`));
 const written = writeComparison(comparison, outDir);
 if (json) {
-  console.log(JSON.stringify({ quick, node: process.version, results: [query], damage, scenes, consumerAllocation: alloc, tight, lossless, server, comparison, written }, null, 2));
+  console.log(JSON.stringify({ quick, node: process.version, results: [query], damage, scenes, consumerAllocation: alloc, moves, tight, lossless, server, comparison, written }, null, 2));
 } else {
   const a = query.alloc;
   console.log(`vfio-display bench${quick ? " (quick)" : ""} — node ${process.version}`);
@@ -67,6 +69,16 @@ if (json) {
     const [w, h] = sizes[i]!;
     console.log(`consumer heap bytes per full-change frame at ${w}x${h}: ${a.exact ? "" : "≥ "}${a.bytesPerIteration.toFixed(1)} (${a.gcDuringRun} GCs)`);
   });
+  console.log("");
+  console.log("| move detection, recorded frames | damage pass ms | move search ms | damaged px | moved px (share) | moves | rects left for pixels |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const m of moves) {
+    const share = m.damagedPixels > 0 ? ` (${((100 * m.movedPixels) / m.damagedPixels).toFixed(0)} %)` : "";
+    console.log(
+      `| ${m.scene} ${m.width}x${m.height}${m.native ? "" : " (JS loops)"} | ${m.damageMs.toFixed(2)} | ${m.movesMs.toFixed(2)} | ${Math.round(m.damagedPixels).toLocaleString("en")} | ` +
+        `${Math.round(m.movedPixels).toLocaleString("en")}${share} | ${m.moves.toFixed(1)} | ${m.restRects.toFixed(1)} |`,
+    );
+  }
   console.log("");
   console.log("| RFB Tight, full-frame update | mean ms | bytes | rects |");
   console.log("|---|---|---|---|");

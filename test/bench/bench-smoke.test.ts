@@ -36,6 +36,13 @@ test("the quick bench runs the QUERY_GFX_PLANE benchmark and reports calls/s and
   assert.equal(report.written.filter((p: string) => p.endsWith(".svg")).length, 3);
   for (const p of report.written) assert.ok(existsSync(p) && p.startsWith(out), p);
   assert.equal(report.quick, true);
+  // move detection on the recorded frames: the desktop's drifting windows are found as moves, video has none
+  const moves = report.moves as Array<{ scene: string; native: boolean; damagedPixels: number; movedPixels: number; moves: number }>;
+  assert.deepEqual(moves.map((m) => m.scene), ["typing", "desktop", "video"]);
+  const desktop = moves.find((m) => m.scene === "desktop")!;
+  assert.ok(desktop.native, "the test command builds the native helper");
+  assert.ok(desktop.moves > 0 && desktop.movedPixels > 0 && desktop.movedPixels <= desktop.damagedPixels, JSON.stringify(desktop));
+  assert.equal(moves.find((m) => m.scene === "video")!.movedPixels, 0);
   const [query] = report.results;
   assert.match(query.name, /QUERY_GFX_PLANE/);
   assert.equal(query.calls, 50_000);
