@@ -126,33 +126,39 @@ test("a console scrolling by a line is a full-width move; what scrolled in goes 
   assert.deepEqual(d.rest, [{ x: 0, y: h - 16, w, h: 16 }]);
 });
 
-test("two windows trading places: one goes as a copy, the other as pixels (the copies would read each other's)", () => {
-  const [w, h] = [512, 256];
+interface Placed {
+  pix: Uint32Array;
+  ww: number;
+  wh: number;
+  x: number;
+  y: number;
+}
+
+/** Two frames of windows over a gradient, `from` then `to`: the second frame's damage, checked by replay. */
+function twoFrames(w: number, h: number, from: Placed[], to: Placed[]): DamageList {
   const s = new Scene(w, h);
-  const bg = gradient(w, h);
-  const a = noise(96 * 96, 4);
-  const b = noise(96 * 96, 5);
-  s.feed(compose(compose(bg, w, h, a, 96, 96, 40, 40), w, h, b, 96, 96, 140, 40));
+  const draw = (wins: Placed[]) => wins.reduce((f, v) => compose(f, w, h, v.pix, v.ww, v.wh, v.x, v.y), gradient(w, h));
+  s.feed(draw(from));
   const previous = s.tracker.surface.slice();
-  const frame = compose(compose(bg, w, h, a, 96, 96, 140, 40), w, h, b, 96, 96, 40, 40);
+  const frame = draw(to);
   const d = s.feed(frame);
-  assert.equal(d.moves?.length, 1, `moves: ${JSON.stringify(d.moves)}`);
   assert.deepEqual(replay(previous, frame, w, d), frame);
+  return d;
+}
+
+test("two windows trading places: one goes as a copy, the other as pixels (the copies would read each other's)", () => {
+  const a = { pix: noise(96 * 96, 4), ww: 96, wh: 96 };
+  const b = { pix: noise(96 * 96, 5), ww: 96, wh: 96 };
+  const d = twoFrames(512, 256, [{ ...a, x: 40, y: 40 }, { ...b, x: 140, y: 40 }], [{ ...a, x: 140, y: 40 }, { ...b, x: 40, y: 40 }]);
+  assert.equal(d.moves?.length, 1, `moves: ${JSON.stringify(d.moves)}`);
 });
 
 test("copies are ordered: a window sliding down past another keeps its pieces' sources intact", () => {
-  const [w, h] = [400, 300];
-  const s = new Scene(w, h);
-  const bg = gradient(w, h);
-  const tall = noise(160 * 200, 7);
-  const still = noise(40 * 40, 8);
+  const tall = { pix: noise(160 * 200, 7), ww: 160, wh: 200, x: 100 };
   // a still window over the middle of the tall one cuts its move into pieces above, beside and below it
-  s.feed(compose(compose(bg, w, h, tall, 160, 200, 100, 20), w, h, still, 40, 40, 160, 100));
-  const previous = s.tracker.surface.slice();
-  const frame = compose(compose(bg, w, h, tall, 160, 200, 100, 30), w, h, still, 40, 40, 160, 100);
-  const d = s.feed(frame);
+  const still = { pix: noise(40 * 40, 8), ww: 40, wh: 40, x: 160, y: 100 };
+  const d = twoFrames(400, 300, [{ ...tall, y: 20 }, still], [{ ...tall, y: 30 }, still]);
   assert.ok(d.moves && d.moves.length >= 2, `moves: ${JSON.stringify(d.moves)}`);
-  assert.deepEqual(replay(previous, frame, w, d), frame);
 });
 
 test("after invalidate() the next frame has no moves (the surface was changed behind the tracker)", () => {
