@@ -77,7 +77,6 @@ export interface ConnectionHost {
   closed(conn: RfbConnection): void;
   /** one encoding was made (not a cache hit): which encoding, how long it took */
   encoded(encoding: number, seconds: number): void;
-  /** count bytes and frames for statistics */
   /** an update went out: its bytes, its rects, and how many of those were CopyRects */
   sent(conn: RfbConnection, bytes: number, rects: number, copies: number): void;
 }

@@ -130,3 +130,37 @@ test("switching to a cursor pseudo-encoding takes the drawn cursor out of the pi
     await s.close();
   }
 });
+
+test("a CopyRect whose source holds the drawn cursor: where the copy put it is sent again (cursorCopies)", async () => {
+  const s = await startServer({ width: 160, height: 120 });
+  s.console.publishCursor({ width: 8, height: 8, pixels: new Uint32Array(64).fill(0xffff0000), hotX: 0, hotY: 0 });
+  s.console.publishCursorMove(30, 30);
+  const c = await s.connect({ encodings: [Encoding.CopyRect, Encoding.Raw] });
+  try {
+    await fullUpdate(c);
+    assert.equal(fbAt(c, s.width, 31, 31), 0xff0000, "drawn in");
+    // a 64×64 window at (20, 20), holding the drawn cursor, moves right by 50: the client copies it (cursor
+    // and all) to (70, 20) and must get that spot again without the cursor, which stays at (30, 30)
+    const before = s.pixels.slice();
+    for (let y = 0; y < 64; y++) s.pixels.set(before.subarray((20 + y) * s.width + 20, (20 + y) * s.width + 84), (20 + y) * s.width + 70);
+    for (let y = 20; y < 84; y++) s.pixels.fill(0x123456, y * s.width + 20, y * s.width + 70);
+    const got = c.nextUpdate((u) => u.rectsByEncoding.get("CopyRect") === 1);
+    void c.requestUpdate({ incremental: true }).catch(() => {});
+    s.console.publishUpdate({
+      count: 1,
+      rects: [{ x: 20, y: 20, w: 114, h: 64 }],
+      moves: [{ x: 70, y: 20, w: 64, h: 64, srcX: 20, srcY: 20 }],
+      rest: [{ x: 20, y: 20, w: 50, h: 64 }],
+    });
+    await got;
+    for (let y = 20; y < 84; y++) {
+      for (let x = 20; x < 134; x++) {
+        const inCursor = x >= 30 && x < 38 && y >= 30 && y < 38;
+        assert.equal(fbAt(c, s.width, x, y), inCursor ? 0xff0000 : s.pixels[y * s.width + x]! & 0xffffff, `pixel ${x},${y}`);
+      }
+    }
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
