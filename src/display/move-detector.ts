@@ -20,6 +20,7 @@
  */
 import type { DamageList, Move, Rect } from "./damage-tracker.ts";
 import { nativeMoves, type MoveFrames, type NativeMoves } from "./native-moves.ts";
+import { clip, subtractRect } from "./rect-geometry.ts";
 import { firstDifference } from "./word-compare.ts";
 
 /** Blocks are tested on this grid (frame coordinates). */
@@ -131,9 +132,11 @@ export class MoveDetector {
     const moves: Move[] = [];
     const rest: Rect[] = [];
     const searched: Rect[] = [];
+    const damaged: Rect[] = [];
     for (let i = 0; i < damage.count; i++) {
-      const r = this.clipped(damage.rects[i]!);
+      const r = clip(damage.rects[i]!, this.width, this.height);
       if (!r) continue;
+      damaged.push(r);
       if (r.w * r.h < MIN_SEARCH_AREA) rest.push(r);
       else searched.push(r);
     }
@@ -146,18 +149,10 @@ export class MoveDetector {
       else this.splitRect(r, moves, rest, vectors);
     }
     this.lastVectors = vectors;
-    this.sync(damage);
+    this.sync(damaged);
     if (moves.length === 0) return;
     damage.moves = this.ordered(moves, rest);
     damage.rest = rest;
-  }
-
-  private clipped(r: Rect): Rect | undefined {
-    const x = Math.max(0, r.x);
-    const y = Math.max(0, r.y);
-    const w = Math.min(this.width, r.x + r.w) - x;
-    const h = Math.min(this.height, r.y + r.h) - y;
-    return w > 0 && h > 0 ? { x, y, w, h } : undefined;
   }
 
   // ---- candidates ----
@@ -294,7 +289,11 @@ export class MoveDetector {
     moves.push(...mine);
     // what the grown moves took from the unmatched blocks is not sent again
     let left = this.blockRects(cols, rows, false).map(toPixels);
-    for (const m of mine) left = left.flatMap((x) => subtract(x, m));
+    for (const m of mine) {
+      const pieces: Rect[] = [];
+      for (const x of left) subtractRect(x, m, pieces);
+      left = pieces;
+    }
     rest.push(...left);
   }
 
@@ -464,12 +463,10 @@ export class MoveDetector {
     return out;
   }
 
-  /** previous := current over the frame's damage (elsewhere they are already equal). */
-  private sync(damage: DamageList): void {
+  /** previous := current over the frame's damage, clipped (elsewhere they are already equal). */
+  private sync(damaged: readonly Rect[]): void {
     const rowBytes = this.width * 4;
-    for (let i = 0; i < damage.count; i++) {
-      const r = this.clipped(damage.rects[i]!);
-      if (!r) continue;
+    for (const r of damaged) {
       if (r.w === this.width) {
         this.currentBytes.copy(this.previousBytes, r.y * rowBytes, r.y * rowBytes, (r.y + r.h) * rowBytes);
         continue;
@@ -482,21 +479,6 @@ export class MoveDetector {
 function hasVector(pairs: readonly number[], dx: number, dy: number): boolean {
   for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === dx && pairs[i + 1] === dy) return true;
   return false;
-}
-
-/** Rect a without rect b: up to four pieces (the rows above and below b, then left and right of it). */
-function subtract(a: Rect, b: Rect): Rect[] {
-  const x0 = Math.max(a.x, b.x);
-  const y0 = Math.max(a.y, b.y);
-  const x1 = Math.min(a.x + a.w, b.x + b.w);
-  const y1 = Math.min(a.y + a.h, b.y + b.h);
-  if (x0 >= x1 || y0 >= y1) return [a];
-  const out: Rect[] = [];
-  if (y0 > a.y) out.push({ x: a.x, y: a.y, w: a.w, h: y0 - a.y });
-  if (y1 < a.y + a.h) out.push({ x: a.x, y: y1, w: a.w, h: a.y + a.h - y1 });
-  if (x0 > a.x) out.push({ x: a.x, y: y0, w: x0 - a.x, h: y1 - y0 });
-  if (x1 < a.x + a.w) out.push({ x: x1, y: y0, w: a.x + a.w - x1, h: y1 - y0 });
-  return out;
 }
 
 /** Whether rect a (at ax, ay) and rect b (at bx, by), of the sizes of `as` and `bs`, overlap. */

@@ -19,7 +19,7 @@ import { ZLIB_STREAM_HEADER, type EncodeContext, type EncodedRect, type RectEnco
 import { PixelTranslator } from "./pixel-translator.ts";
 import { SERVER_PIXEL_FORMAT, bytesPerPixel, pixelFormatKey, pixelFormatProblem, type PixelFormat } from "./pixel-format.ts";
 import { PendingDamage, cursorCopies, type FrameMoves } from "./pending-damage.ts";
-import { clip } from "./tile-map.ts";
+import { clip } from "../display/rect-geometry.ts";
 import { LosslessRefresh } from "./lossless-refresh.ts";
 import { composite, cursorBox, cutOutCursor, placedAt } from "./rendered-cursor.ts";
 import {

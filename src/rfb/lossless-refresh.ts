@@ -9,7 +9,8 @@
  * than one slice.
  */
 import type { Move, Rect } from "../display/damage-tracker.ts";
-import { TILE, TileMap, clip } from "./tile-map.ts";
+import { clip } from "../display/rect-geometry.ts";
+import { TILE, TileMap } from "./tile-map.ts";
 
 /** How long a lossy tile must stay unchanged before it is refreshed. */
 export const REFRESH_DELAY_MS = 300;

@@ -6,7 +6,8 @@
  */
 import type { DamageList, Move, Rect } from "../display/damage-tracker.ts";
 import { copyRect } from "./encoders/copyrect.ts";
-import { TileMap, clip } from "./tile-map.ts";
+import { clip } from "../display/rect-geometry.ts";
+import { TileMap } from "./tile-map.ts";
 
 /** What moved in one frame (shared by all clients): copy `moves` in order, then send `rest` as pixels. */
 export interface FrameMoves {

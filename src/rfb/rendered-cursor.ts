@@ -9,7 +9,7 @@ import type { ConsoleSurface } from "../display/console.ts";
 import type { Rect } from "../display/damage-tracker.ts";
 import type { EncodedRect } from "./encoders/encoder.ts";
 import type { CursorImage } from "./server-messages.ts";
-import { clip } from "./tile-map.ts";
+import { clip, subtractRect } from "../display/rect-geometry.ts";
 
 /** Where the cursor image lies on a surface of this size (its top-left at `pos`), or undefined. */
 export function cursorBox(cursor: CursorImage | undefined, pos: { x: number; y: number }, width: number, height: number): Rect | undefined {
@@ -17,30 +17,11 @@ export function cursorBox(cursor: CursorImage | undefined, pos: { x: number; y: 
   return clip({ x: pos.x, y: pos.y, w: cursor.width, h: cursor.height }, width, height);
 }
 
-/** The rects minus the box (each cut into up to four pieces), and whether any of them touched the box. */
+/** The rects minus the box (each cut into up to four pieces, in reading order), and whether any of them touched the box. */
 export function splitAround(rects: readonly Rect[], box: Rect): { outside: Rect[]; touched: boolean } {
   const outside: Rect[] = [];
   let touched = false;
-  const bx1 = box.x + box.w;
-  const by1 = box.y + box.h;
-  for (const r of rects) {
-    const rx1 = r.x + r.w;
-    const ry1 = r.y + r.h;
-    if (rx1 <= box.x || r.x >= bx1 || ry1 <= box.y || r.y >= by1) {
-      outside.push(r);
-      continue;
-    }
-    touched = true;
-    // in reading order, so the piece that reaches the rect's bottom-right comes last (gvnccapture saves its
-    // picture when a rect ends at the framebuffer's bottom-right corner): above the box across the rect's
-    // width, left and right of it in the box's rows, below it across the rect's width
-    const y0 = Math.max(r.y, box.y);
-    const h = Math.min(ry1, by1) - y0;
-    if (r.y < box.y) outside.push({ x: r.x, y: r.y, w: r.w, h: box.y - r.y });
-    if (r.x < box.x) outside.push({ x: r.x, y: y0, w: box.x - r.x, h });
-    if (rx1 > bx1) outside.push({ x: bx1, y: y0, w: rx1 - bx1, h });
-    if (ry1 > by1) outside.push({ x: r.x, y: by1, w: r.w, h: ry1 - by1 });
-  }
+  for (const r of rects) if (subtractRect(r, box, outside)) touched = true;
   return { outside, touched };
 }
 

@@ -4,6 +4,7 @@
  * purpose: marking is a few byte stores per rect, and reading it back gives few, tile-aligned rectangles.
  */
 import type { Rect } from "../display/damage-tracker.ts";
+import { clip } from "../display/rect-geometry.ts";
 
 export const TILE = 64;
 
@@ -111,12 +112,4 @@ export class TileMap {
     this.tiles[i] = v;
     this.marked += v ? 1 : -1;
   }
-}
-
-export function clip(r: Rect, width: number, height: number): Rect | undefined {
-  const x0 = Math.max(0, r.x);
-  const y0 = Math.max(0, r.y);
-  const x1 = Math.min(width, r.x + r.w);
-  const y1 = Math.min(height, r.y + r.h);
-  return x1 > x0 && y1 > y0 ? { x: x0, y: y0, w: x1 - x0, h: y1 - y0 } : undefined;
 }
