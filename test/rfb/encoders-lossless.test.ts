@@ -22,6 +22,7 @@ const ENCODERS: Record<string, RectEncoder> = {
   Raw: new RawEncoder(),
   RRE: new RreEncoder(),
   Hextile: new HextileEncoder(),
+  "Hextile (TypeScript loop)": new HextileEncoder({ native: false }),
   Zlib: new ZlibEncoder(),
   ZRLE: new ZrleEncoder(),
 };
@@ -30,6 +31,7 @@ const ALLOWED: Record<string, number[]> = {
   Raw: [Encoding.Raw],
   RRE: [Encoding.RRE, Encoding.Raw],
   Hextile: [Encoding.Hextile],
+  "Hextile (TypeScript loop)": [Encoding.Hextile],
   Zlib: [Encoding.Zlib],
   ZRLE: [Encoding.ZRLE],
 };

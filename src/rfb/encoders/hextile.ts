@@ -12,11 +12,13 @@
  * Raw is smaller is sent.
  */
 import { Encoding } from "../encodings.ts";
+import type { PixelTranslator } from "../pixel-translator.ts";
 import { mostFrequentValue } from "./background.ts";
 import { ColourTable } from "./colour-table.ts";
 import { RECT_HEADER_BYTES, writeRectHeader, type EncodeContext, type EncodedRect, type RectEncoder } from "./encoder.ts";
+import { hextileWorstCase, nativeHextile, type NativeHextile } from "./native-hextile.ts";
 import { atLeastUint32, atLeastUint8, readPixelValues } from "./pixel-values.ts";
-import { findSubrects, SUBRECT_WORDS } from "./subrects.ts";
+import { findSubrects, NO_BACKGROUND, SUBRECT_WORDS, tooManySubrects } from "./subrects.ts";
 
 export const HextileSubencoding = {
   Raw: 1,
@@ -29,6 +31,11 @@ export const HextileSubencoding = {
 const TILE = 16;
 const MAX_TILE_SUBRECTS = 255;
 
+/** Corners beyond which a tile of several colours goes Raw unanalysed (native/hextile-tiles.c uses the same). */
+function noisyTileCorners(rawSize: number, bpp: number): number {
+  return Math.min(MAX_TILE_SUBRECTS, Math.floor((rawSize - 2) / (bpp + 2))) + TILE;
+}
+
 export class HextileEncoder implements RectEncoder {
   readonly encoding = Encoding.Hextile;
   // scratch, only used inside one synchronous encode()
@@ -37,22 +44,43 @@ export class HextileEncoder implements RectEncoder {
   private readonly covered = new Uint8Array(TILE * TILE);
   private readonly subrects = new Uint32Array(MAX_TILE_SUBRECTS * SUBRECT_WORDS);
   private readonly table = new ColourTable(TILE * TILE);
+  /** the tile loop in C (native/hextile-tiles.c), when the library is built */
+  private readonly native: NativeHextile | undefined;
+
+  /** `native: false` keeps the TypeScript loop even where the C helper is built (to compare the two). */
+  constructor(options: { native?: boolean } = {}) {
+    this.native = options.native === false ? undefined : nativeHextile();
+  }
+
+  /** Whether the tile loop runs in C on this machine. */
+  get nativeLoop(): boolean {
+    return this.native !== undefined;
+  }
 
   encode(ctx: EncodeContext, x: number, y: number, w: number, h: number): EncodedRect[] {
     const t = ctx.translator;
     const bpp = t.bytesPerPixel;
-    const tilesAcross = Math.ceil(w / TILE);
-    const tilesDown = Math.ceil(h / TILE);
     this.values = atLeastUint32(this.values, w * h);
     // a tile is never sent larger than Raw (1 + area × bpp)
-    this.data = atLeastUint8(this.data, RECT_HEADER_BYTES + tilesAcross * tilesDown + w * h * bpp);
+    this.data = atLeastUint8(this.data, RECT_HEADER_BYTES + hextileWorstCase(w, h, bpp));
+    readPixelValues(ctx, x, y, w, h, this.values);
+    const start = writeRectHeader(this.data, 0, x, y, w, h, Encoding.Hextile);
+    const end = this.native
+      ? this.native.encodeTiles(this.values, w, h, bpp, t.format.bigEndian, this.data, start)
+      : this.encodeTiles(t, w, h, start);
+    // the scratch is reused: the rect gets a copy of exactly its bytes, unzeroed as all of it is written
+    const bytes = Buffer.allocUnsafeSlow(end);
+    bytes.set(this.data.subarray(0, end));
+    return [{ bytes }];
+  }
+
+  /** The TypeScript tile loop (native/hextile-tiles.c does the same): this.values into this.data from o on. */
+  private encodeTiles(t: PixelTranslator, w: number, h: number, o: number): number {
+    const bpp = t.bytesPerPixel;
     const values = this.values;
     const out = this.data;
     const covered = this.covered;
     const subrects = this.subrects;
-    readPixelValues(ctx, x, y, w, h, values);
-    let o = writeRectHeader(out, 0, x, y, w, h, Encoding.Hextile);
-
     let bgValid = false;
     let bg = 0;
     let fgValid = false;
@@ -99,22 +127,28 @@ export class HextileEncoder implements RectEncoder {
           continue;
         }
 
-        let tileBg: number;
-        let coloured: boolean;
+        let tileBg = 0;
         let fixed = 2; // subencoding + subrect count
-        if (!multi) {
-          coloured = false;
-          tileBg = count0 >= count1 ? c0 : c1;
-          const tileFg = tileBg === c0 ? c1 : c0;
-          if (!fgValid || fg !== tileFg) fixed += bpp;
-        } else {
-          coloured = true;
-          tileBg = mostFrequentValue(values, base, w, tw, th, this.table);
+        let n = -1;
+        // Noisy tiles (photos, video) go Raw before the costly part (the background's histogram): one with
+        // more top-left corners (see tooManySubrects) than coloured subrects could fit, by more than a tile's
+        // width that the background's corners might take away, would need too many subrects.
+        if (!multi || !tooManySubrects(values, base, w, tw, th, NO_BACKGROUND, noisyTileCorners(rawSize, bpp))) {
+          if (!multi) {
+            tileBg = count0 >= count1 ? c0 : c1;
+            const tileFg = tileBg === c0 ? c1 : c0;
+            if (!fgValid || fg !== tileFg) fixed += bpp;
+          } else {
+            tileBg = mostFrequentValue(values, base, w, tw, th, this.table);
+          }
+          if (!bgValid || bg !== tileBg) fixed += bpp;
+          const perSubrect = multi ? bpp + 2 : 2;
+          const maxCount = Math.min(MAX_TILE_SUBRECTS, Math.floor((rawSize - fixed) / perSubrect));
+          // every colour but the background needs a subrect of its own, and so does every corner that is not
+          // the background's: when either is more than fit, findSubrects would fail (it costs more to find)
+          const hopeless = maxCount <= 0 || (multi && this.table.size - 1 > maxCount) || tooManySubrects(values, base, w, tw, th, tileBg, maxCount);
+          if (!hopeless) n = findSubrects(values, base, w, tw, th, tileBg, covered, subrects, maxCount);
         }
-        if (!bgValid || bg !== tileBg) fixed += bpp;
-        const perSubrect = coloured ? bpp + 2 : 2;
-        const maxCount = Math.min(MAX_TILE_SUBRECTS, Math.floor((rawSize - fixed) / perSubrect));
-        const n = maxCount > 0 ? findSubrects(values, base, w, tw, th, tileBg, covered, subrects, maxCount) : -1;
 
         if (n < 0) {
           out[o++] = HextileSubencoding.Raw;
@@ -135,7 +169,7 @@ export class HextileEncoder implements RectEncoder {
           bg = tileBg;
           bgValid = true;
         }
-        if (coloured) {
+        if (multi) {
           sub |= HextileSubencoding.SubrectsColoured;
           fgValid = false;
         } else {
@@ -151,12 +185,12 @@ export class HextileEncoder implements RectEncoder {
         out[o++] = n;
         for (let i = 0; i < n; i++) {
           const k = i * SUBRECT_WORDS;
-          if (coloured) o = t.writePixel(subrects[k + 4]!, out, o);
+          if (multi) o = t.writePixel(subrects[k + 4]!, out, o);
           out[o++] = (subrects[k]! << 4) | subrects[k + 1]!;
           out[o++] = ((subrects[k + 2]! - 1) << 4) | (subrects[k + 3]! - 1);
         }
       }
     }
-    return [{ bytes: out.slice(0, o) }];
+    return o;
   }
 }

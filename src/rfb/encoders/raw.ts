@@ -7,7 +7,8 @@ import { RECT_HEADER_BYTES, writeRectHeader, type EncodeContext, type EncodedRec
 
 /** One Raw rectangle; the translator's copy/swap paths apply (the pixel data starts 4-byte aligned). */
 export function rawRect(ctx: EncodeContext, x: number, y: number, w: number, h: number): EncodedRect {
-  const out = new Uint8Array(RECT_HEADER_BYTES + w * h * ctx.translator.bytesPerPixel);
+  // every byte is written below, so the buffer need not be zeroed first (a whole 4K frame is 33 MB)
+  const out = Buffer.allocUnsafeSlow(RECT_HEADER_BYTES + w * h * ctx.translator.bytesPerPixel);
   writeRectHeader(out, 0, x, y, w, h, Encoding.Raw);
   ctx.translator.translateRect(ctx.pixels, ctx.width, x, y, w, h, out, RECT_HEADER_BYTES);
   return { bytes: out };

@@ -6,6 +6,28 @@
  * same value), so growth only checks colours; `covered` just stops pixels from starting a second rect.
  */
 
+/** A `bg` for tooManySubrects that no pixel value equals: every pixel counts. */
+export const NO_BACKGROUND = -1;
+
+/**
+ * Whether the block has more than `max` corners: pixels ≠ bg whose left and upper neighbours (inside the
+ * block) both differ from them. Such a pixel can only be the top-left corner of a subrect, so each starts
+ * one of its own: with bg the background, more than `max` corners prove that covering needs more than
+ * `max` subrects, without running findSubrects to find the same. Stops counting past `max`.
+ */
+export function tooManySubrects(values: Uint32Array, base: number, stride: number, w: number, h: number, bg: number, max: number): boolean {
+  let corners = 0;
+  for (let y = 0; y < h; y++) {
+    const row = base + y * stride;
+    for (let x = 0; x < w; x++) {
+      const c = values[row + x]!;
+      if (c === bg || (x > 0 && values[row + x - 1] === c) || (y > 0 && values[row + x - stride] === c)) continue;
+      if (++corners > max) return true;
+    }
+  }
+  return false;
+}
+
 /** Subrects are stored as 5 words each in the output array: x, y, w, h (relative to the block), colour. */
 export const SUBRECT_WORDS = 5;
 
