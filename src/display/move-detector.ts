@@ -13,7 +13,8 @@
  * Every BLOCK×BLOCK block of the rect is then tested against the candidates, exactly (a copy must give the
  * same pixels as the frame). Matching blocks of one vector merge into rectangles; the blocks that match none
  * are what still needs pixels (`rest`). Work per frame is bounded: small rects are not searched, anchor
- * searches per frame are counted, a block that matches nothing costs one early-out compare per candidate.
+ * searches per frame are counted, a block that matches nothing costs one early-out compare per candidate,
+ * and full-motion content puts the detector to sleep (see DORMANT_AFTER).
  *
  * A front-end applies the moves one after another, so they are ordered such that no move reads an area an
  * earlier one overwrote; a move that cannot be placed (two windows trading places) goes as pixels.
@@ -43,6 +44,15 @@ const MIN_SEARCH_AREA = 64 * 64;
 /** A move smaller than this is not worth a copy and the rects its removal cuts the damage into. */
 const MIN_MOVE_AREA = 32 * 32;
 
+/**
+ * Full-motion content (a video filling the screen) moves nothing and changes most of every frame: keeping the
+ * previous frame then costs a frame-sized copy and failed searches each frame for nothing. After this many
+ * such frames in a row the detector stops keeping it ("dormant"); it probes again every PROBE_EVERY frames
+ * (a full copy, then a frame searched as usual) and wakes at once when a frame's damage gets small.
+ */
+const DORMANT_AFTER = 3;
+const PROBE_EVERY = 8;
+
 /** A block of the rect being searched that matched no candidate… */
 const UNMATCHED = -1;
 /** …or that matched none and a move grew into part of it. */
@@ -63,8 +73,12 @@ export class MoveDetector {
   private readonly previousBytes: Buffer;
   private readonly current: Int32Array;
   private readonly currentBytes: Buffer;
-  /** false after invalidate(): `previous` may not be what front-ends hold */
+  /** false after invalidate() or while dormant: `previous` may not be what front-ends hold */
   private synced = true;
+  /** frames in a row that changed most of the surface and moved nothing */
+  private fullFramesWithoutMoves = 0;
+  /** not keeping the previous frame (full-motion content): frames until the next probe */
+  private dormantFor = 0;
   /** candidate vectors of the rect being searched: (dx, dy) pairs, new(p) = old(p − (dx, dy)) */
   private readonly candidates = new Int32Array(MAX_CANDIDATES * 2);
   private candidateCount = 0;
@@ -114,6 +128,12 @@ export class MoveDetector {
    */
   invalidate(): void {
     this.synced = false;
+    this.dormantFor = 0;
+  }
+
+  /** Whether the detector has stopped keeping the previous frame for now (full-motion content). */
+  get dormant(): boolean {
+    return this.dormantFor > 0;
   }
 
   /**
@@ -123,7 +143,22 @@ export class MoveDetector {
   detect(damage: DamageList): void {
     damage.moves = undefined;
     damage.rest = undefined;
+    const damaged: Rect[] = [];
+    let damagedArea = 0;
+    for (let i = 0; i < damage.count; i++) {
+      const r = clip(damage.rects[i]!, this.width, this.height);
+      if (!r) continue;
+      damaged.push(r);
+      damagedArea += r.w * r.h;
+    }
+    const mostOfTheFrame = 2 * damagedArea >= this.width * this.height;
     if (!this.synced) {
+      // dormant: no copy until a probe is due or the content calms down
+      if (this.dormantFor > 1 && mostOfTheFrame) {
+        this.dormantFor--;
+        return;
+      }
+      this.dormantFor = 0;
       this.previous.set(this.current);
       this.synced = true;
       this.lastVectors = [];
@@ -132,11 +167,7 @@ export class MoveDetector {
     const moves: Move[] = [];
     const rest: Rect[] = [];
     const searched: Rect[] = [];
-    const damaged: Rect[] = [];
-    for (let i = 0; i < damage.count; i++) {
-      const r = clip(damage.rects[i]!, this.width, this.height);
-      if (!r) continue;
-      damaged.push(r);
+    for (const r of damaged) {
       if (r.w * r.h < MIN_SEARCH_AREA) rest.push(r);
       else searched.push(r);
     }
@@ -149,6 +180,12 @@ export class MoveDetector {
       else this.splitRect(r, moves, rest, vectors);
     }
     this.lastVectors = vectors;
+    this.fullFramesWithoutMoves = mostOfTheFrame && moves.length === 0 ? this.fullFramesWithoutMoves + 1 : 0;
+    if (this.fullFramesWithoutMoves >= DORMANT_AFTER) {
+      this.synced = false;
+      this.dormantFor = PROBE_EVERY;
+      return;
+    }
     this.sync(damaged);
     if (moves.length === 0) return;
     damage.moves = this.ordered(moves, rest);

@@ -173,6 +173,46 @@ test("after invalidate() the next frame has no moves (the surface was changed be
   assert.ok(s.feed(compose(bg, w, h, win, 100, 80, 70, 60)).moves, "found again once resynced");
 });
 
+test("full-motion frames put the detector to sleep; calmer content wakes it, and a probe finds a full-screen scroll", () => {
+  const [w, h] = [320, 240];
+  const s = new Scene(w, h);
+  const bg = gradient(w, h);
+  const win = noise(100 * 80, 9);
+  // video: every frame new everywhere, nothing moved
+  s.feed(noise(w * h, 10));
+  s.feed(noise(w * h, 11));
+  assert.equal(s.detector.dormant, false, "two frames are not enough");
+  s.feed(noise(w * h, 12));
+  assert.equal(s.detector.dormant, true, "asleep after three");
+  // the video stops on a desktop (most of the frame changes: still asleep), then a window is dragged
+  s.feed(compose(bg, w, h, win, 100, 80, 50, 50));
+  assert.equal(s.detector.dormant, true);
+  assert.equal(s.feed(compose(bg, w, h, win, 100, 80, 60, 55)).moves, undefined, "the first calm frame resyncs");
+  assert.equal(s.detector.dormant, false);
+  const previous = s.tracker.surface.slice();
+  const frame = compose(bg, w, h, win, 100, 80, 70, 60);
+  const d = s.feed(frame);
+  assert.ok(d.moves, "the drag is found again");
+  assert.deepEqual(replay(previous, frame, w, d), frame);
+
+  // video again, then a whole-screen scroll (most of the frame changes every frame, but it moved): a probe
+  // finds it within PROBE_EVERY (8) frames and the detector stays awake while it goes on
+  for (let i = 0; i < 3; i++) s.feed(noise(w * h, 20 + i));
+  assert.equal(s.detector.dormant, true);
+  const page = noise(w * (h + 40 * 16), 30);
+  const found: boolean[] = [];
+  for (let i = 0; i < 40; i++) {
+    const before = s.tracker.surface.slice();
+    const scrolled = page.slice(i * 16 * w, (i * 16 + h) * w);
+    const sd = s.feed(scrolled);
+    assert.deepEqual(replay(before, scrolled, w, sd), scrolled);
+    found.push(sd.moves !== undefined);
+  }
+  const first = found.indexOf(true);
+  assert.ok(first >= 0 && first <= 9, `the scroll found at frame ${first}`);
+  assert.deepEqual(found.slice(first), found.slice(first).map(() => true), "and every frame after");
+});
+
 test("bad geometry is refused", () => {
   assert.throws(() => new MoveDetector(new Uint32Array(10), 4, 4), RangeError);
 });
