@@ -34,6 +34,8 @@ export interface ServerBenchResult {
   serverCpuMsPerFrame: number;
   /** the kernel's share of it (socket writes; on loopback the kernel also delivers to the viewers' sockets) */
   serverSysMsPerFrame: number;
+  /** the guest's drawing (its vCPU thread), which shares this machine's cores with the server and viewers */
+  guestCpuMsPerFrame: number;
   bytesPerFrame: number;
   latencyP50Ms: number;
   latencyP95Ms: number;
@@ -126,6 +128,7 @@ export async function benchServer(scene: ServerScene, width: number, height: num
     fps: (frames * 1000) / Math.max(wall, (frames * 1000) / 60),
     serverCpuMsPerFrame: ((cpu.user + cpu.system) / 1000 - guestMs) / frames,
     serverSysMsPerFrame: cpu.system / 1000 / frames,
+    guestCpuMsPerFrame: guestMs / frames,
     bytesPerFrame: perClientBytes / frames,
     latencyP50Ms: percentile(latencies, 0.5),
     latencyP95Ms: percentile(latencies, 0.95),
