@@ -7,7 +7,7 @@
  * This file is the boundary to C: every size and offset is checked here, so the C code never touches
  * memory outside the arrays it is given.
  */
-import { nativePixelsLibrary } from "./native-library.ts";
+import { nativeBinding } from "./native-library.ts";
 
 /** Indices into the state array DamageTracker shares with the C code (enum in frame-damage.c). */
 export const MoveState = {
@@ -40,34 +40,25 @@ export interface DamageArrays {
 
 export type NativeDamageRows = (src: Uint8Array, stride: number, y0: number, count: number, a: DamageArrays) => number;
 
-let loaded: NativeDamageRows | null | undefined;
-
 /** Why the native path is not in use, when it is not (a test reports it when the library was expected). */
 export let nativeDamageUnavailableReason = "";
 
 /** The native row pass, or undefined when the library is not built or is switched off. */
-export function nativeDamageRows(): NativeDamageRows | undefined {
-  if (loaded !== undefined) return loaded ?? undefined;
-  loaded = null;
-  const lib = nativePixelsLibrary();
-  if (typeof lib === "string") {
-    nativeDamageUnavailableReason = lib;
-    return undefined;
-  }
-  try {
+export const nativeDamageRows = nativeBinding<NativeDamageRows>(
+  (lib) => {
     const fn = lib.func(
       "int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t count, uint32_t *surface, int32_t width, int32_t height, int32_t tile, uint8_t *dirty, int32_t *changed_left, int32_t *changed_right, int32_t *first_row, int32_t *last_row, int32_t *st, int32_t max_searches, int32_t max_dy)",
     );
-    loaded = (src, stride, y0, count, a) => {
+    return (src, stride, y0, count, a) => {
       checkArguments(src, stride, y0, count, a);
       if (count === 0) return 0;
       return fn(src, stride, y0, count, a.surface, a.width, a.height, a.tile, a.dirty, a.changedLeft, a.changedRight, a.firstRow, a.lastRow, a.state, a.maxSearches, a.maxDy) as number;
     };
-  } catch (e) {
-    nativeDamageUnavailableReason = `vd_damage_rows: ${(e as Error).message}`;
-  }
-  return loaded ?? undefined;
-}
+  },
+  (reason) => {
+    nativeDamageUnavailableReason = reason;
+  },
+);
 
 function checkArguments(src: Uint8Array, stride: number, y0: number, count: number, a: DamageArrays): void {
   const int = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0x7fff_ffff;

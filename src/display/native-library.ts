@@ -1,6 +1,6 @@
 /**
  * The optional native pixel helpers (native/*.c), built by `npm install` (scripts/build-native.mjs) when a C
- * compiler is there, loaded through koffi once for every user (native-damage.ts, native-moves.ts). Without
+ * compiler is there, loaded through koffi once for every user (native-damage.ts, native-moves.ts, rfb/encoders/native-hextile.ts). Without
  * the library (no compiler, or VFIO_DISPLAY_PIXELS=js) each user keeps its JavaScript path, which gives the
  * same results.
  */
@@ -25,4 +25,27 @@ export function nativePixelsLibrary(): LibraryHandle | string {
     }
   }
   return loaded;
+}
+
+/**
+ * A binding to the library made once per process: `bind` looks its functions up and wraps them; the result
+ * is cached, and undefined (with the reason handed to `unavailable`) when the library is not in use or lacks
+ * them (a library built from older sources).
+ */
+export function nativeBinding<T>(bind: (lib: LibraryHandle) => T, unavailable: (reason: string) => void = () => {}): () => T | undefined {
+  let bound: { value: T | undefined } | undefined;
+  return () => {
+    if (bound) return bound.value;
+    bound = { value: undefined };
+    const lib = nativePixelsLibrary();
+    if (typeof lib === "string") unavailable(lib);
+    else {
+      try {
+        bound.value = bind(lib);
+      } catch (e) {
+        unavailable((e as Error).message);
+      }
+    }
+    return bound.value;
+  };
 }

@@ -7,7 +7,7 @@
  * memory outside the arrays it is given.
  */
 import type { Rect } from "./damage-tracker.ts";
-import { nativePixelsLibrary } from "./native-library.ts";
+import { nativeBinding } from "./native-library.ts";
 
 /** The two frames (width×height pixels each) a detector compares. */
 export interface MoveFrames {
@@ -28,44 +28,33 @@ export interface NativeMoves {
   searchAnchor(f: MoveFrames, ax: number, ay: number, words: number, range: number, maxMatches: number, out: Int32Array): number;
 }
 
-let loaded: NativeMoves | null | undefined;
-
 /** The native loops, or undefined when the library is not built or is switched off. */
-export function nativeMoves(): NativeMoves | undefined {
-  if (loaded !== undefined) return loaded ?? undefined;
-  loaded = null;
-  const lib = nativePixelsLibrary();
-  if (typeof lib === "string") return undefined;
-  try {
-    const match = lib.func(
-      "int32_t vd_match_blocks(const int32_t *cur, const int32_t *prev, int32_t width, int32_t height, int32_t rx, int32_t ry, int32_t rw, int32_t rh, int32_t block, const int32_t *cand, int32_t ncand, int16_t *grid)",
-    );
-    const search = lib.func(
-      "int32_t vd_search_anchor(const int32_t *cur, const int32_t *prev, int32_t width, int32_t height, int32_t ax, int32_t ay, int32_t words, int32_t range, int32_t max_matches, int32_t *out)",
-    );
-    loaded = {
-      matchBlocks(f, r, block, candidates, count, grid) {
-        checkFrames(f);
-        if (![r.x, r.y, r.w, r.h, block, count].every(isInt) || r.w === 0 || r.h === 0 || block === 0 || r.x + r.w > f.width || r.y + r.h > f.height) {
-          throw new RangeError(`native moves: rect ${JSON.stringify(r)} or block ${block} outside the ${f.width}x${f.height} frame`);
-        }
-        const cells = (Math.ceil((r.x + r.w) / block) - Math.floor(r.x / block)) * (Math.ceil((r.y + r.h) / block) - Math.floor(r.y / block));
-        if (candidates.length < 2 * count || grid.length < cells) throw new RangeError(`native moves: ${count} candidates or ${cells} blocks do not fit their arrays`);
-        return match(f.current, f.previous, f.width, f.height, r.x, r.y, r.w, r.h, block, candidates, count, grid) as number;
-      },
-      searchAnchor(f, ax, ay, words, range, maxMatches, out) {
-        checkFrames(f);
-        if (![ax, ay, words, range, maxMatches].every(isInt) || ax + words > f.width || ay >= f.height || out.length < 2 * maxMatches) {
-          throw new RangeError(`native moves: anchor of ${words} at ${ax},${ay} (range ${range}, ${maxMatches} matches) does not fit`);
-        }
-        return search(f.current, f.previous, f.width, f.height, ax, ay, words, range, maxMatches, out) as number;
-      },
-    };
-  } catch {
-    // an older library without these functions: the JavaScript loops
-  }
-  return loaded ?? undefined;
-}
+export const nativeMoves = nativeBinding<NativeMoves>((lib) => {
+  const match = lib.func(
+    "int32_t vd_match_blocks(const int32_t *cur, const int32_t *prev, int32_t width, int32_t height, int32_t rx, int32_t ry, int32_t rw, int32_t rh, int32_t block, const int32_t *cand, int32_t ncand, int16_t *grid)",
+  );
+  const search = lib.func(
+    "int32_t vd_search_anchor(const int32_t *cur, const int32_t *prev, int32_t width, int32_t height, int32_t ax, int32_t ay, int32_t words, int32_t range, int32_t max_matches, int32_t *out)",
+  );
+  return {
+    matchBlocks(f, r, block, candidates, count, grid) {
+      checkFrames(f);
+      if (![r.x, r.y, r.w, r.h, block, count].every(isInt) || r.w === 0 || r.h === 0 || block === 0 || r.x + r.w > f.width || r.y + r.h > f.height) {
+        throw new RangeError(`native moves: rect ${JSON.stringify(r)} or block ${block} outside the ${f.width}x${f.height} frame`);
+      }
+      const cells = (Math.ceil((r.x + r.w) / block) - Math.floor(r.x / block)) * (Math.ceil((r.y + r.h) / block) - Math.floor(r.y / block));
+      if (candidates.length < 2 * count || grid.length < cells) throw new RangeError(`native moves: ${count} candidates or ${cells} blocks do not fit their arrays`);
+      return match(f.current, f.previous, f.width, f.height, r.x, r.y, r.w, r.h, block, candidates, count, grid) as number;
+    },
+    searchAnchor(f, ax, ay, words, range, maxMatches, out) {
+      checkFrames(f);
+      if (![ax, ay, words, range, maxMatches].every(isInt) || ax + words > f.width || ay >= f.height || out.length < 2 * maxMatches) {
+        throw new RangeError(`native moves: anchor of ${words} at ${ax},${ay} (range ${range}, ${maxMatches} matches) does not fit`);
+      }
+      return search(f.current, f.previous, f.width, f.height, ax, ay, words, range, maxMatches, out) as number;
+    },
+  };
+});
 
 function isInt(v: number): boolean {
   return Number.isInteger(v) && v >= 0 && v <= 0x7fff_ffff;

@@ -6,7 +6,7 @@
  * This file is the boundary to C: sizes are checked here, so the C code never reads or writes outside the
  * arrays it is given.
  */
-import { nativePixelsLibrary } from "../../display/native-library.ts";
+import { nativeBinding } from "../../display/native-library.ts";
 
 const TILE = 16;
 
@@ -23,32 +23,22 @@ export function hextileWorstCase(w: number, h: number, bytesPerPixel: number): n
   return Math.ceil(w / TILE) * Math.ceil(h / TILE) + w * h * bytesPerPixel;
 }
 
-let loaded: NativeHextile | null | undefined;
-
-export function nativeHextile(): NativeHextile | undefined {
-  if (loaded !== undefined) return loaded ?? undefined;
-  loaded = null;
-  const lib = nativePixelsLibrary();
-  if (typeof lib === "string") return undefined;
-  try {
-    const tiles = lib.func("int32_t vd_hextile_tiles(const uint32_t *values, int32_t w, int32_t h, int32_t bpp, int32_t big_endian, uint8_t *out, int32_t out_len)");
-    loaded = {
-      encodeTiles(values, w, h, bytesPerPixel, bigEndian, out, offset) {
-        const need = hextileWorstCase(w, h, bytesPerPixel);
-        if (!Number.isInteger(w) || !Number.isInteger(h) || w <= 0 || h <= 0 || values.length < w * h || need > 0x7fff_ffff) {
-          throw new RangeError(`native hextile: a ${w}x${h} rect does not fit ${values.length} values`);
-        }
-        if (!Number.isInteger(offset) || offset < 0 || out.length - offset < need) {
-          throw new RangeError(`native hextile: ${out.length - offset} bytes from offset ${offset} cannot hold ${need}`);
-        }
-        const target = offset === 0 ? out : out.subarray(offset);
-        const n = tiles(values, w, h, bytesPerPixel, bigEndian ? 1 : 0, target, need) as number;
-        if (n < 0) throw new RangeError(`native hextile refused a ${w}x${h} rect at ${bytesPerPixel} bytes per pixel`);
-        return offset + n;
-      },
-    };
-  } catch {
-    // an older library without this function: the TypeScript loop
-  }
-  return loaded ?? undefined;
-}
+/** The C tile loop, or undefined when the library is not built or is switched off. */
+export const nativeHextile = nativeBinding<NativeHextile>((lib) => {
+  const tiles = lib.func("int32_t vd_hextile_tiles(const uint32_t *values, int32_t w, int32_t h, int32_t bpp, int32_t big_endian, uint8_t *out, int32_t out_len)");
+  return {
+    encodeTiles(values, w, h, bytesPerPixel, bigEndian, out, offset) {
+      const need = hextileWorstCase(w, h, bytesPerPixel);
+      if (!Number.isInteger(w) || !Number.isInteger(h) || w <= 0 || h <= 0 || values.length < w * h || need > 0x7fff_ffff) {
+        throw new RangeError(`native hextile: a ${w}x${h} rect does not fit ${values.length} values`);
+      }
+      if (!Number.isInteger(offset) || offset < 0 || out.length - offset < need) {
+        throw new RangeError(`native hextile: ${out.length - offset} bytes from offset ${offset} cannot hold ${need}`);
+      }
+      const target = offset === 0 ? out : out.subarray(offset);
+      const n = tiles(values, w, h, bytesPerPixel, bigEndian ? 1 : 0, target, need) as number;
+      if (n < 0) throw new RangeError(`native hextile refused a ${w}x${h} rect at ${bytesPerPixel} bytes per pixel`);
+      return offset + n;
+    },
+  };
+});
