@@ -9,8 +9,7 @@
  * than one slice.
  */
 import type { Move, Rect } from "../display/damage-tracker.ts";
-import { clip } from "../display/rect-geometry.ts";
-import { TILE, TileMap } from "./tile-map.ts";
+import { TileMap } from "./tile-map.ts";
 
 /** How long a lossy tile must stay unchanged before it is refreshed. */
 export const REFRESH_DELAY_MS = 300;
@@ -18,25 +17,22 @@ export const REFRESH_DELAY_MS = 300;
 export const REFRESH_SLICE_AREA = 1 << 20;
 
 export class LosslessRefresh {
+  /** tiles due for a refresh; its grid is also the grid of lossyAt (tile i here is tile i there) */
+  private readonly due: TileMap;
   /** per tile: time (ms, performance.now) it was last sent lossy, 0 when the client has it exact */
   private lossyAt: Float64Array;
   private lossyTiles = 0;
-  private tilesX: number;
-  private tilesY: number;
-  private readonly due: TileMap;
   private timer: NodeJS.Timeout | undefined;
 
   /** `onDue` is called when tiles become due (the caller sends an update when it can). */
   constructor(
-    private width: number,
-    private height: number,
+    width: number,
+    height: number,
     private readonly onDue: () => void,
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.tilesX = Math.ceil(width / TILE);
-    this.tilesY = Math.ceil(height / TILE);
-    this.lossyAt = new Float64Array(this.tilesX * this.tilesY);
     this.due = new TileMap(width, height);
+    this.lossyAt = new Float64Array(this.due.tileCount);
   }
 
   /** Whether the client holds lossy pixels anywhere. */
@@ -46,21 +42,17 @@ export class LosslessRefresh {
 
   /** A new surface: everything will be sent again anyway. */
   resize(width: number, height: number): void {
-    this.width = width;
-    this.height = height;
-    this.tilesX = Math.ceil(width / TILE);
-    this.tilesY = Math.ceil(height / TILE);
-    this.lossyAt = new Float64Array(this.tilesX * this.tilesY);
-    this.lossyTiles = 0;
     this.due.resize(width, height);
+    this.lossyAt = new Float64Array(this.due.tileCount);
+    this.lossyTiles = 0;
     this.cancel();
   }
 
   /** An update went out: `sent` areas replaced what the client had, `lossyRects` of them as JPEG. */
   sent(sent: readonly Rect[], lossyRects: readonly Rect[]): void {
-    for (const r of sent) this.forEachTile(r, "covered", (i) => this.setClean(i));
+    for (const r of sent) this.due.forEachTile(r, "covered", (i) => this.setClean(i));
     const t = this.now();
-    for (const r of lossyRects) this.forEachTile(r, "touched", (i) => this.setLossy(i, t));
+    for (const r of lossyRects) this.due.forEachTile(r, "touched", (i) => this.setLossy(i, t));
     this.schedule();
   }
 
@@ -74,14 +66,14 @@ export class LosslessRefresh {
     // conservative: a whole destination counts as lossy when any tile its source touches was
     const newest = moves.map((m) => {
       let t = 0;
-      this.forEachTile({ x: m.srcX, y: m.srcY, w: m.w, h: m.h }, "touched", (i) => {
+      this.due.forEachTile({ x: m.srcX, y: m.srcY, w: m.w, h: m.h }, "touched", (i) => {
         t = Math.max(t, this.lossyAt[i]!);
       });
       return t;
     });
     moves.forEach((m, k) => {
-      this.forEachTile(m, "covered", (i) => this.setClean(i));
-      if (newest[k]! > 0) this.forEachTile(m, "touched", (i) => this.setLossy(i, newest[k]!));
+      this.due.forEachTile(m, "covered", (i) => this.setClean(i));
+      if (newest[k]! > 0) this.due.forEachTile(m, "touched", (i) => this.setLossy(i, newest[k]!));
     });
     this.schedule();
   }
@@ -90,7 +82,6 @@ export class LosslessRefresh {
   takeDue(): Rect[] {
     if (this.lossyTiles === 0) return [];
     const cutoff = this.now() - REFRESH_DELAY_MS;
-    // the same tile grid as lossyAt: tile i here is tile i there
     this.due.clear();
     for (let i = 0; i < this.lossyAt.length; i++) {
       const at = this.lossyAt[i]!;
@@ -147,26 +138,5 @@ export class LosslessRefresh {
   private setLossy(i: number, t: number): void {
     if (this.lossyAt[i] === 0) this.lossyTiles++;
     this.lossyAt[i] = t;
-  }
-
-  /** Call `f` for each tile the rect touches, or only those it covers completely (edge tiles up to the edge). */
-  private forEachTile(r: Rect, which: "touched" | "covered", f: (i: number) => void): void {
-    const c = clip(r, this.width, this.height);
-    if (!c) return;
-    const right = c.x + c.w;
-    const bottom = c.y + c.h;
-    let tx0: number, ty0: number, tx1: number, ty1: number;
-    if (which === "touched") {
-      tx0 = Math.floor(c.x / TILE);
-      ty0 = Math.floor(c.y / TILE);
-      tx1 = Math.ceil(right / TILE);
-      ty1 = Math.ceil(bottom / TILE);
-    } else {
-      tx0 = Math.ceil(c.x / TILE);
-      ty0 = Math.ceil(c.y / TILE);
-      tx1 = right === this.width ? this.tilesX : Math.floor(right / TILE);
-      ty1 = bottom === this.height ? this.tilesY : Math.floor(bottom / TILE);
-    }
-    for (let ty = ty0; ty < ty1; ty++) for (let tx = tx0; tx < tx1; tx++) f(ty * this.tilesX + tx);
   }
 }

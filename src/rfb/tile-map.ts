@@ -52,17 +52,38 @@ export class TileMap {
     this.set(i, 1);
   }
 
+  /** Tiles in the grid (row-major indices 0 … tileCount−1, as markTile and forEachTile use them). */
+  get tileCount(): number {
+    return this.tiles.length;
+  }
+
   /** Mark every tile a rect touches (clipped to the surface). */
   mark(rects: readonly Rect[]): void {
-    for (const r of rects) {
-      const c = clip(r, this.width, this.height);
-      if (!c) continue;
-      const tx1 = Math.floor((c.x + c.w - 1) / TILE);
-      const ty1 = Math.floor((c.y + c.h - 1) / TILE);
-      for (let ty = Math.floor(c.y / TILE); ty <= ty1; ty++) {
-        for (let tx = Math.floor(c.x / TILE); tx <= tx1; tx++) this.set(ty * this.tilesX + tx, 1);
-      }
+    for (const r of rects) this.forEachTile(r, "touched", (i) => this.set(i, 1));
+  }
+
+  /**
+   * Call `f` with the index of each tile of this grid the rect touches, or only of those it covers
+   * completely (a tile at the surface's edge is complete up to the edge). The rect is clipped first.
+   */
+  forEachTile(r: Rect, which: "touched" | "covered", f: (i: number) => void): void {
+    const c = clip(r, this.width, this.height);
+    if (!c) return;
+    const right = c.x + c.w;
+    const bottom = c.y + c.h;
+    let tx0: number, ty0: number, tx1: number, ty1: number;
+    if (which === "touched") {
+      tx0 = Math.floor(c.x / TILE);
+      ty0 = Math.floor(c.y / TILE);
+      tx1 = Math.ceil(right / TILE);
+      ty1 = Math.ceil(bottom / TILE);
+    } else {
+      tx0 = Math.ceil(c.x / TILE);
+      ty0 = Math.ceil(c.y / TILE);
+      tx1 = right === this.width ? this.tilesX : Math.floor(right / TILE);
+      ty1 = bottom === this.height ? this.tilesY : Math.floor(bottom / TILE);
     }
+    for (let ty = ty0; ty < ty1; ty++) for (let tx = tx0; tx < tx1; tx++) f(ty * this.tilesX + tx);
   }
 
   /**
