@@ -10,17 +10,31 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Whether n pixels at a and b are equal. A whole block row (16 pixels) is compared inline, in 64-bit words
+   (memcpy loads: the source is seldom 8-byte aligned): a libc call per 64 bytes costs more than the compare. */
+static inline int pixels_equal(const int32_t *a, const int32_t *b, int32_t n) {
+  if (n != 16) return memcmp(a, b, (size_t)n * 4) == 0;
+  uint64_t diff = 0;
+  for (int k = 0; k < 8; k++) {
+    uint64_t u, v;
+    memcpy(&u, a + 2 * k, 8);
+    memcpy(&v, b + 2 * k, 8);
+    diff |= u ^ v;
+  }
+  return diff == 0;
+}
+
 /* Whether the block [x0, x1) x [y0, y1) of cur equals prev at (x0 - dx, y0 - dy), the source inside the frame. */
 static int block_matches(const int32_t *cur, const int32_t *prev, int32_t width, int32_t height,
                          int32_t x0, int32_t x1, int32_t y0, int32_t y1, int32_t dx, int32_t dy) {
   const int32_t sx = x0 - dx, sy = y0 - dy;
   if (sx < 0 || sy < 0 || sx + (x1 - x0) > width || sy + (y1 - y0) > height) return 0;
-  const size_t bytes = (size_t)(x1 - x0) * 4;
+  const int32_t n = x1 - x0;
   const int32_t *c = cur + (size_t)y0 * width + x0;
   const int32_t *p = prev + (size_t)sy * width + sx;
   for (int32_t y = y0; y < y1; y++, c += width, p += width) {
-    /* most misses differ in the first pixel: skip the call for those */
-    if (c[0] != p[0] || memcmp(c, p, bytes) != 0) return 0;
+    /* most misses differ in the first pixel: skip the rest for those */
+    if (c[0] != p[0] || !pixels_equal(c, p, n)) return 0;
   }
   return 1;
 }
@@ -90,4 +104,21 @@ int32_t vd_search_anchor(const int32_t *cur, const int32_t *prev, int32_t width,
     }
   }
   return matches;
+}
+
+/*
+ * prev := cur over n rects (x, y, w, h quadruples in rects), both frames width x height pixels: how the
+ * detector keeps its previous frame in step after a search, one call a frame instead of a copy per row. A
+ * rect that is not wholly inside the frame is skipped (the caller has already refused such rects).
+ */
+void vd_copy_rects(int32_t *prev, const int32_t *cur, int32_t width, int32_t height, const int32_t *rects, int32_t n) {
+  for (int32_t i = 0; i < n; i++) {
+    const int32_t x = rects[4 * i], y = rects[4 * i + 1], w = rects[4 * i + 2], h = rects[4 * i + 3];
+    if (x < 0 || y < 0 || w <= 0 || h <= 0 || w > width - x || h > height - y) continue;
+    if (w == width) {
+      memcpy(prev + (size_t)y * width, cur + (size_t)y * width, (size_t)w * h * 4);
+      continue;
+    }
+    for (int32_t row = y; row < y + h; row++) memcpy(prev + (size_t)row * width + x, cur + (size_t)row * width + x, (size_t)w * 4);
+  }
 }

@@ -92,6 +92,8 @@ export class MoveDetector {
   private readonly native: NativeMoves | undefined;
   private readonly frames: MoveFrames;
   private readonly anchorMatches = new Int32Array(MATCHES_PER_ANCHOR * 2);
+  /** the damage rects handed to the native sync, (x, y, w, h) quadruples (grown when a frame has more) */
+  private syncRects = new Int32Array(64 * 4);
 
   /**
    * `surface` is the damage tracker's: the frame as it is now, `width`×`height` packed XRGB8888. `native:
@@ -342,60 +344,65 @@ export class MoveDetector {
    * still matches. So moves never overlap, and only unmatched blocks lose pixels to them.
    */
   private grow(p: Rect, r: Rect, b: BlockRect, cols: number, rows: number, dx: number, dy: number): void {
-    const w = this.width;
-    const cur = this.current;
-    const prev = this.previous;
-    const grid = this.blocks;
-    const free = (c0: number, c1: number, r0: number, r1: number): boolean => {
-      if (c0 < 0 || r0 < 0 || c1 > cols || r1 > rows) return false;
-      for (let row = r0; row < r1; row++) for (let c = c0; c < c1; c++) if (grid[row * cols + c] !== UNMATCHED) return false;
-      return true;
-    };
-    const claim = (c0: number, c1: number, r0: number, r1: number): void => {
-      for (let row = r0; row < r1; row++) grid.fill(CLAIMED, row * cols + c0, row * cols + c1);
-    };
-    const columnMatches = (x: number): boolean => {
-      const sx = x - dx;
-      if (sx < 0 || sx >= w) return false;
-      for (let y = p.y, o = p.y * w; y < p.y + p.h; y++, o += w) if (cur[o + x] !== prev[o - dy * w + sx]) return false;
-      return true;
-    };
-    const rowMatches = (y: number): boolean => {
-      const sy = y - dy;
-      return sy >= 0 && sy < this.height && firstDifference(cur, y * w + p.x, prev, sy * w + p.x - dx, p.w) < 0;
-    };
     // the block columns and rows the area covers once grown
     let c0 = b.c0;
     let c1 = b.c1;
-    if (p.x > r.x && free(b.c0 - 1, b.c0, b.r0, b.r1) && columnMatches(p.x - 1)) {
-      for (let n = 1; n < BLOCK && p.x > r.x && columnMatches(p.x - 1); n++) {
+    if (p.x > r.x && this.blocksFree(cols, rows, b.c0 - 1, b.c0, b.r0, b.r1) && this.columnMatches(p.x - 1, p, dx, dy)) {
+      for (let n = 1; n < BLOCK && p.x > r.x && this.columnMatches(p.x - 1, p, dx, dy); n++) {
         p.x--;
         p.w++;
       }
       c0--;
     }
-    if (p.x + p.w < r.x + r.w && free(b.c1, b.c1 + 1, b.r0, b.r1) && columnMatches(p.x + p.w)) {
-      for (let n = 1; n < BLOCK && p.x + p.w < r.x + r.w && columnMatches(p.x + p.w); n++) p.w++;
+    if (p.x + p.w < r.x + r.w && this.blocksFree(cols, rows, b.c1, b.c1 + 1, b.r0, b.r1) && this.columnMatches(p.x + p.w, p, dx, dy)) {
+      for (let n = 1; n < BLOCK && p.x + p.w < r.x + r.w && this.columnMatches(p.x + p.w, p, dx, dy); n++) p.w++;
       c1++;
     }
     let r0 = b.r0;
     let r1 = b.r1;
-    if (p.y > r.y && free(c0, c1, b.r0 - 1, b.r0) && rowMatches(p.y - 1)) {
-      for (let n = 1; n < BLOCK && p.y > r.y && rowMatches(p.y - 1); n++) {
+    if (p.y > r.y && this.blocksFree(cols, rows, c0, c1, b.r0 - 1, b.r0) && this.rowMatches(p.y - 1, p, dx, dy)) {
+      for (let n = 1; n < BLOCK && p.y > r.y && this.rowMatches(p.y - 1, p, dx, dy); n++) {
         p.y--;
         p.h++;
       }
       r0--;
     }
-    if (p.y + p.h < r.y + r.h && free(c0, c1, b.r1, b.r1 + 1) && rowMatches(p.y + p.h)) {
-      for (let n = 1; n < BLOCK && p.y + p.h < r.y + r.h && rowMatches(p.y + p.h); n++) p.h++;
+    if (p.y + p.h < r.y + r.h && this.blocksFree(cols, rows, c0, c1, b.r1, b.r1 + 1) && this.rowMatches(p.y + p.h, p, dx, dy)) {
+      for (let n = 1; n < BLOCK && p.y + p.h < r.y + r.h && this.rowMatches(p.y + p.h, p, dx, dy); n++) p.h++;
       r1++;
     }
     // the neighbouring blocks grown into: around the block rect, inside the grown one
-    if (c0 < b.c0) claim(c0, b.c0, r0, r1);
-    if (c1 > b.c1) claim(b.c1, c1, r0, r1);
-    if (r0 < b.r0) claim(b.c0, b.c1, r0, b.r0);
-    if (r1 > b.r1) claim(b.c0, b.c1, b.r1, r1);
+    if (c0 < b.c0) this.claimBlocks(cols, c0, b.c0, r0, r1);
+    if (c1 > b.c1) this.claimBlocks(cols, b.c1, c1, r0, r1);
+    if (r0 < b.r0) this.claimBlocks(cols, b.c0, b.c1, r0, b.r0);
+    if (r1 > b.r1) this.claimBlocks(cols, b.c0, b.c1, b.r1, r1);
+  }
+
+  /** Whether the blocks [c0, c1) × [r0, r1) of the grid (cols × rows) all matched nothing and are unclaimed. */
+  private blocksFree(cols: number, rows: number, c0: number, c1: number, r0: number, r1: number): boolean {
+    if (c0 < 0 || r0 < 0 || c1 > cols || r1 > rows) return false;
+    for (let row = r0; row < r1; row++) for (let c = c0; c < c1; c++) if (this.blocks[row * cols + c] !== UNMATCHED) return false;
+    return true;
+  }
+
+  private claimBlocks(cols: number, c0: number, c1: number, r0: number, r1: number): void {
+    for (let row = r0; row < r1; row++) this.blocks.fill(CLAIMED, row * cols + c0, row * cols + c1);
+  }
+
+  /** Whether column x of this frame, over the rows of area p, equals the previous frame's (dx, dy) away. */
+  private columnMatches(x: number, p: Rect, dx: number, dy: number): boolean {
+    const w = this.width;
+    const sx = x - dx;
+    if (sx < 0 || sx >= w) return false;
+    for (let y = p.y, o = p.y * w; y < p.y + p.h; y++, o += w) if (this.current[o + x] !== this.previous[o - dy * w + sx]) return false;
+    return true;
+  }
+
+  /** Whether row y of this frame, over the columns of area p, equals the previous frame's (dx, dy) away. */
+  private rowMatches(y: number, p: Rect, dx: number, dy: number): boolean {
+    const w = this.width;
+    const sy = y - dy;
+    return sy >= 0 && sy < this.height && firstDifference(this.current, y * w + p.x, this.previous, sy * w + p.x - dx, p.w) < 0;
   }
 
   /** The JavaScript block test (native/move-blocks.c's vd_match_blocks does the same): fills the grid, returns the matches. */
@@ -502,6 +509,19 @@ export class MoveDetector {
 
   /** previous := current over the frame's damage, clipped (elsewhere they are already equal). */
   private sync(damaged: readonly Rect[]): void {
+    if (this.native) {
+      // one call for all rects: a copy per row costs more in calls than in bytes at 4K
+      if (this.syncRects.length < 4 * damaged.length) this.syncRects = new Int32Array(8 * damaged.length);
+      const q = this.syncRects;
+      damaged.forEach((r, i) => {
+        q[4 * i] = r.x;
+        q[4 * i + 1] = r.y;
+        q[4 * i + 2] = r.w;
+        q[4 * i + 3] = r.h;
+      });
+      this.native.copyRects(this.frames, q, damaged.length);
+      return;
+    }
     const rowBytes = this.width * 4;
     for (const r of damaged) {
       if (r.w === this.width) {

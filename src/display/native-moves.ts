@@ -26,6 +26,8 @@ export interface NativeMoves {
   matchBlocks(f: MoveFrames, r: Rect, block: number, candidates: Int32Array, count: number, grid: Int16Array): number;
   /** Matches of the `words` pixels at (ax, ay) in the previous frame within `range`, nearest rows first: (dx, dy) pairs into out; returns how many. */
   searchAnchor(f: MoveFrames, ax: number, ay: number, words: number, range: number, maxMatches: number, out: Int32Array): number;
+  /** previous := current over the first `count` rects of `rects` (x, y, w, h quadruples), each inside the frame. */
+  copyRects(f: MoveFrames, rects: Int32Array, count: number): void;
 }
 
 /** The native loops, or undefined when the library is not built or is switched off. */
@@ -36,6 +38,7 @@ export const nativeMoves = nativeBinding<NativeMoves>((lib) => {
   const search = lib.func(
     "int32_t vd_search_anchor(const int32_t *cur, const int32_t *prev, int32_t width, int32_t height, int32_t ax, int32_t ay, int32_t words, int32_t range, int32_t max_matches, int32_t *out)",
   );
+  const copy = lib.func("void vd_copy_rects(int32_t *prev, const int32_t *cur, int32_t width, int32_t height, const int32_t *rects, int32_t n)");
   return {
     matchBlocks(f, r, block, candidates, count, grid) {
       checkFrames(f);
@@ -52,6 +55,19 @@ export const nativeMoves = nativeBinding<NativeMoves>((lib) => {
         throw new RangeError(`native moves: anchor of ${words} at ${ax},${ay} (range ${range}, ${maxMatches} matches) does not fit`);
       }
       return search(f.current, f.previous, f.width, f.height, ax, ay, words, range, maxMatches, out) as number;
+    },
+    copyRects(f, rects, count) {
+      checkFrames(f);
+      if (!isInt(count) || rects.length < 4 * count) throw new RangeError(`native moves: ${count} rects do not fit an array of ${rects.length}`);
+      for (let i = 0; i < 4 * count; i += 4) {
+        const x = rects[i]!;
+        const y = rects[i + 1]!;
+        const w = rects[i + 2]!;
+        const h = rects[i + 3]!;
+        // Int32Array entries are integers: only signs and extents are left to check
+        if (x < 0 || y < 0 || w < 0 || h < 0 || w > f.width - x || h > f.height - y) throw new RangeError(`native moves: rect ${x},${y} ${w}x${h} outside the ${f.width}x${f.height} frame`);
+      }
+      copy(f.previous, f.current, f.width, f.height, rects, count);
     },
   };
 });

@@ -304,6 +304,29 @@ test("the C block test and anchor search (native/move-blocks.c) find the same mo
   );
 });
 
+test("the C block test tells a block apart from its source by any one byte of any pixel", () => {
+  const native = nativeMoves()!;
+  assert.ok(native, "built by the test command");
+  const [w, h] = [64, 32];
+  const previous = new Int32Array(w * h).map((_, i) => (Math.imul(i + 1, 0x9e3779b1) ^ (i << 7)) | 0);
+  const current = new Int32Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 1; x < w; x++) current[y * w + x] = previous[y * w + x - 1]!;
+  const frames = { current, previous, width: w, height: h };
+  const grid = new Int16Array(8);
+  const shifted = new Int32Array([1, 0]);
+  assert.equal(native.matchBlocks(frames, { x: 16, y: 0, w: 48, h: 32 }, 16, shifted, 1, grid), 6, "moved one pixel right, every block matches");
+  for (let k = 0; k < 16; k++) {
+    for (let byte = 0; byte < 4; byte++) {
+      const at = 5 * w + 16 + k;
+      const kept = current[at]!;
+      current[at] = kept ^ (0x80 << (8 * byte));
+      native.matchBlocks(frames, { x: 16, y: 0, w: 48, h: 32 }, 16, shifted, 1, grid);
+      current[at] = kept;
+      assert.deepEqual([...grid.subarray(0, 6)], [-1, 0, 0, 0, 0, 0], `pixel ${k} of the block's row 5, byte ${byte} changed`);
+    }
+  }
+});
+
 test("the native loops refuse geometry outside their arrays before calling C", () => {
   const native = nativeMoves()!;
   assert.ok(native, "built by the test command");
@@ -318,4 +341,13 @@ test("the native loops refuse geometry outside their arrays before calling C", (
   assert.throws(() => native.searchAnchor(frames, 0, 0, 16, 8, 3, new Int32Array(4)), RangeError, "out too small");
   assert.equal(native.matchBlocks(frames, { x: 0, y: 0, w: 64, h: 32 }, 16, new Int32Array([1, 0]), 1, grid), 6, "an all-equal frame matches (1, 0) in every block but the leftmost column (its source starts left of the frame)");
   assert.deepEqual([...grid], [-1, 0, 0, 0, -1, 0, 0, 0]);
+  const rects = new Int32Array([0, 0, 8, 8, 60, 30, 5, 2]);
+  assert.throws(() => native.copyRects(frames, rects, 2), RangeError, "second rect past the bottom right corner");
+  assert.throws(() => native.copyRects(frames, new Int32Array([-1, 0, 4, 4]), 1), RangeError, "negative x");
+  assert.throws(() => native.copyRects(frames, rects, 3), RangeError, "more rects than the array holds");
+  assert.ok(frames.previous.every((v) => v === 0), "a refused call copies nothing, not even its good first rect");
+  frames.current.fill(7);
+  native.copyRects(frames, new Int32Array([2, 1, 3, 2, 0, 31, 64, 1]), 2);
+  const copied = [...frames.previous.keys()].filter((i) => frames.previous[i] === 7);
+  assert.deepEqual(copied, [66, 67, 68, 130, 131, 132, ...Array.from({ length: 64 }, (_, k) => 31 * 64 + k)], "exactly the two rects are copied");
 });
