@@ -129,6 +129,8 @@ export class RfbConnection {
   private drawnCursor: Rect | undefined;
   /** stats.bytes − unsent bytes at the last stall check */
   private drainedAtCheck = 0;
+  /** whenCaughtUp() promises still waiting */
+  private caughtUpWaiters: Array<() => void> = [];
   readonly stats: UpdateStats = { updates: 0, bytes: 0, rects: 0, copyRects: 0 };
   readonly connectedAt = Date.now();
 
@@ -149,6 +151,7 @@ export class RfbConnection {
     transport.onDrain(() => {
       this.stuckSince = undefined;
       this.pump();
+      this.settleCaughtUp();
     });
     transport.onClose(() => this.finish("the client closed the connection"));
   }
@@ -168,6 +171,22 @@ export class RfbConnection {
   /** Nothing pending, nothing being encoded, nothing unsent in our buffers (benchmarks wait for this). */
   get caughtUp(): boolean {
     return !this.busy && this.pending.isEmpty && this.transport.bufferedBytes === 0;
+  }
+
+  /**
+   * Resolves once the connection is caught up (at once if it is now) or closed: woken by the end of an update
+   * and by the transport's buffer running empty, so a waiter spends no CPU meanwhile.
+   */
+  whenCaughtUp(): Promise<void> {
+    if (this.caughtUp || this.closedFlag) return Promise.resolve();
+    return new Promise((resolve) => this.caughtUpWaiters.push(resolve));
+  }
+
+  private settleCaughtUp(): void {
+    if (this.caughtUpWaiters.length === 0 || !(this.caughtUp || this.closedFlag)) return;
+    const waiters = this.caughtUpWaiters;
+    this.caughtUpWaiters = [];
+    for (const w of waiters) w();
   }
 
   get isClosed(): boolean {
@@ -195,6 +214,7 @@ export class RfbConnection {
     this.refresh.cancel();
     this.host.log.debug({ client: this.id }, `VNC client gone: ${reason}`);
     this.host.closed(this);
+    this.settleCaughtUp();
   }
 
   // ---- events from the console (through the server) ----
@@ -498,6 +518,7 @@ export class RfbConnection {
         this.busy = false;
         this.applyPendingFormat();
         if (!this.closedFlag && this.wantsUpdate()) setImmediate(() => this.pump());
+        this.settleCaughtUp();
       });
   }
 

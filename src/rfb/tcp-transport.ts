@@ -5,6 +5,7 @@
  */
 import type { Socket } from "node:net";
 import { TLSSocket, type TlsOptions } from "node:tls";
+import { DrainWatch } from "./drain-watch.ts";
 import type { RfbTransport } from "./transport.ts";
 
 /** How long a TLS handshake may take (the handshake deadline of the connection covers the rest). */
@@ -18,7 +19,8 @@ export class TcpTransport implements RfbTransport {
   private socket: Socket;
   private readonly raw: Socket;
   private readonly dataListeners: Array<(chunk: Buffer) => void> = [];
-  private readonly drainListeners: Array<() => void> = [];
+  /** the socket's 'drain' comes only after a write over its high-water mark; each write's callback tells too */
+  private readonly drain = new DrainWatch(() => this.bufferedBytes);
   private readonly closeListeners: Array<() => void> = [];
   private isClosed = false;
   private tls = false;
@@ -60,7 +62,7 @@ export class TcpTransport implements RfbTransport {
         socket.uncork();
       });
     }
-    this.socket.write(data);
+    this.socket.write(data, this.drain.written);
   }
 
   onData(listener: (chunk: Buffer) => void): void {
@@ -68,7 +70,7 @@ export class TcpTransport implements RfbTransport {
   }
 
   onDrain(listener: () => void): void {
-    this.drainListeners.push(listener);
+    this.drain.add(listener);
   }
 
   onClose(listener: () => void): void {
@@ -124,9 +126,6 @@ export class TcpTransport implements RfbTransport {
   private readonly handleData = (chunk: Buffer): void => {
     for (const l of this.dataListeners) l(chunk);
   };
-  private readonly handleDrain = (): void => {
-    for (const l of this.drainListeners) l();
-  };
   private readonly handleError = (e: Error): void => {
     this.lastError = e;
   };
@@ -134,14 +133,14 @@ export class TcpTransport implements RfbTransport {
 
   private attach(s: Socket): void {
     s.on("data", this.handleData);
-    s.on("drain", this.handleDrain);
+    s.on("drain", this.drain.notify);
     s.on("error", this.handleError);
     s.on("close", this.handleClose);
   }
 
   private detach(s: Socket): void {
     s.off("data", this.handleData);
-    s.off("drain", this.handleDrain);
+    s.off("drain", this.drain.notify);
     s.off("close", this.handleClose);
     // the error listener stays: an error on the raw socket must never become an uncaught exception
   }
@@ -149,6 +148,7 @@ export class TcpTransport implements RfbTransport {
   private markClosed(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.drain.stop();
     const ls = this.closeListeners.splice(0);
     for (const l of ls) l();
   }

@@ -4,15 +4,16 @@
  * bufferedAmount, which flow control reads exactly like a TCP socket's writableLength.
  */
 import type { WebSocket } from "ws";
+import { DrainWatch } from "./drain-watch.ts";
 import type { RfbTransport } from "./transport.ts";
 
 export class WebSocketTransport implements RfbTransport {
   readonly kind = "websocket";
   private readonly dataListeners: Array<(chunk: Buffer) => void> = [];
-  private readonly drainListeners: Array<() => void> = [];
   private readonly closeListeners: Array<() => void> = [];
   private isClosed = false;
-  private drainTimer: NodeJS.Timeout | undefined;
+  /** ws has no drain event: a send callback is the moment data left */
+  private readonly drain = new DrainWatch(() => this.ws.bufferedAmount);
 
   constructor(
     private readonly ws: WebSocket,
@@ -41,7 +42,7 @@ export class WebSocketTransport implements RfbTransport {
 
   write(data: Uint8Array): void {
     if (this.isClosed) return;
-    this.ws.send(data, { binary: true }, () => this.watchDrain());
+    this.ws.send(data, { binary: true }, this.drain.written);
   }
 
   onData(listener: (chunk: Buffer) => void): void {
@@ -49,7 +50,7 @@ export class WebSocketTransport implements RfbTransport {
   }
 
   onDrain(listener: () => void): void {
-    this.drainListeners.push(listener);
+    this.drain.add(listener);
   }
 
   onClose(listener: () => void): void {
@@ -63,23 +64,10 @@ export class WebSocketTransport implements RfbTransport {
     this.closedNow();
   }
 
-  /** ws has no drain event: a send callback is the moment data left; tell listeners once the buffer is empty. */
-  private watchDrain(): void {
-    if (this.isClosed || this.drainTimer) return;
-    if (this.ws.bufferedAmount === 0) {
-      for (const l of this.drainListeners) l();
-      return;
-    }
-    this.drainTimer = setTimeout(() => {
-      this.drainTimer = undefined;
-      this.watchDrain();
-    }, 5);
-  }
-
   private closedNow(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drain.stop();
     for (const l of this.closeListeners) l();
   }
 }
