@@ -101,7 +101,7 @@ export function comparisonMarkdown(report: ComparisonReport, date: string, chart
   L.push("");
   L.push("## Damage detection");
   L.push("");
-  L.push("Our damage detection fed the recorded frames through the consumer's FrameReader (one whole-frame compare; if it differs, the C row pass of native/frame-damage.c when built, else the TypeScript one, copying changed spans in) against C memcmp of a whole frame. Goal: memcmp ms / ours ms ≥ 0.7.");
+  L.push("Our damage detection fed the recorded frames through the consumer's FrameReader (the C row pass of native/frame-damage.c when built; else a whole-frame compare, then the TypeScript row pass if it differs; changed spans copied in) against C memcmp of a whole frame. Goal: memcmp ms / ours ms ≥ 0.7.");
   L.push("");
   L.push("| scene | size | C memcmp ms | C 16-px block damage ms | ours ms | memcmp / ours |");
   L.push("|---|---|---|---|---|---|");
