@@ -79,12 +79,7 @@ export async function benchServer(scene: ServerScene, width: number, height: num
   if ((await nextLine()) !== "ready") throw new Error("bench clients failed to start");
 
   // woken by the connections themselves: a polling loop here would burn the core the server needs
-  const caughtUp = async (): Promise<void> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)));
-    await Promise.race([Promise.all(server.connections.map((c) => c.whenCaughtUp())), timeout]);
-    clearTimeout(timer);
-  };
+  const caughtUp = (): Promise<boolean> => server.whenCaughtUp(5000);
   await caughtUp();
   const bytes0 = server.connections[0]!.stats.bytes;
   const latencies: number[] = [];

@@ -21,10 +21,7 @@ export interface RetireOptions {
 /** Show `reason` as the last frame, close every client with it, stop listening. Resolves when done. */
 export async function retireServer(server: RfbServer, console: Console, reason: string, options: RetireOptions = {}): Promise<void> {
   paintReason(console, reason);
-  const deadline = Date.now() + (options.flushMs ?? 2000);
-  while (Date.now() < deadline && server.connections.some((c) => !c.isClosed && !c.caughtUp)) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await server.whenCaughtUp(options.flushMs ?? 2000);
   for (const c of server.connections) c.close(reason);
   await server.close();
 }

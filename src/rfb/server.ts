@@ -174,6 +174,20 @@ export class RfbServer {
     return [...this.clients];
   }
 
+  /**
+   * Resolves when every client connected now is caught up or closed (RfbConnection.whenCaughtUp), or after
+   * `timeoutMs` at the latest; true when they all were.
+   */
+  async whenCaughtUp(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([Promise.all(this.connections.map((c) => c.whenCaughtUp())).then(() => true), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     this.console.removeListener(this.listener);

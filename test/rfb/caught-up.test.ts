@@ -60,10 +60,12 @@ for (const transport of TRANSPORTS) {
       const wait = conn.whenCaughtUp();
       assert.equal(await settledWithin(wait, 300), false, "not caught up while the reader holds the bytes back");
       assert.ok(conn.transport.bufferedBytes > 0, "the server still holds unsent bytes");
+      assert.equal(await s.server.whenCaughtUp(200), false, "the server-wide wait gives up at its timeout and says so");
 
       peer.resume();
       await within(wait, 5000, "caught up once the reader resumed");
       assert.ok(conn.caughtUp, "resolved only when nothing is left unsent");
+      assert.equal(await s.server.whenCaughtUp(5000), true, "the server-wide wait says every client is caught up");
       // version, security types, security result, ServerInit with the console's name: then the updates
       const handshake = 12 + 2 + 4 + 24 + "test-console".length;
       await until(() => peer.received() >= handshake + sent, 5000, "every update at the reader");
