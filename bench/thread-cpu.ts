@@ -3,16 +3,16 @@
  * thread's work (a guest vCPU drawing frames) out of the process CPU it charges to the server.
  */
 import { readdirSync } from "node:fs";
-import { statCpuMs } from "./proc-stats.ts";
+import { taskCpuMs } from "./proc-stats.ts";
 
 /** The ids of this process's threads now. */
 export function threadIds(): Set<number> {
   return new Set(readdirSync("/proc/self/task").map(Number));
 }
 
-/** User + system CPU of thread `tid` of this process so far, in ms (resolution: one clock tick, usually 10 ms). */
+/** User + system CPU of thread `tid` of this process so far, in ms (nanoseconds where the kernel keeps schedstat). */
 export function threadCpuMs(tid: number): number {
-  return statCpuMs(`/proc/self/task/${tid}/stat`);
+  return taskCpuMs(`/proc/self/task/${tid}`);
 }
 
 /**
