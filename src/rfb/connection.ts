@@ -12,7 +12,7 @@ import type { ConsoleInputEvent as InputEvent, ConsoleSurface } from "../display
 import type { Rect } from "../display/damage-tracker.ts";
 import { ClientMessageReader, ProtocolViolation, type ClientMessage, type ClientMessageLimits, type Screen } from "./client-messages.ts";
 import { settingsFromEncodings, type ClientSettings } from "./client-settings.ts";
-import { encodeRects, type EncodeCache } from "./encode-cache.ts";
+import { encodeRects, type EncodeCache, type EncodeLease } from "./encode-cache.ts";
 import { FencePacer } from "./fence-pacer.ts";
 import { ClipboardInputGate } from "./clipboard-input-gate.ts";
 import { ZLIB_STREAM_HEADER, type EncodeContext, type EncodedRect, type RectEncoder, type SplicedZlibStream } from "./encoders/encoder.ts";
@@ -602,49 +602,61 @@ export class RfbConnection {
     // and the damage last, so the update still ends with the damage's last rect (clients such as gvnccapture
     // take a rect that reaches the bottom-right corner as the end of the picture)
     const parts: Array<Promise<EncodedRect[]>> = [];
-    for (const box of cursorRects) {
-      const key = `${s.losslessEncodeKey}|cursor ${this.host.cursorVersion()} at ${box.x},${box.y}`;
-      const withCursor = composite(surface, this.host.cursor()!, this.host.cursorPosition(), box);
-      parts.push(this.encode(withCursor, [{ x: 0, y: 0, w: box.w, h: box.h }], -1, key).then((r) => placedAt(r, box.x, box.y)));
+    // the encodings' buffers stay ours until the transport has sent them (or nothing is sent)
+    const leases: EncodeLease[] = [];
+    let handedOver = false;
+    try {
+      for (const box of cursorRects) {
+        const key = `${s.losslessEncodeKey}|cursor ${this.host.cursorVersion()} at ${box.x},${box.y}`;
+        const withCursor = composite(surface, this.host.cursor()!, this.host.cursorPosition(), box);
+        parts.push(this.encode(withCursor, [{ x: 0, y: 0, w: box.w, h: box.h }], -1, key, leases).then((r) => placedAt(r, box.x, box.y)));
+      }
+      if (refreshRects.length > 0) parts.push(this.encode(surface, refreshRects, -1, s.losslessEncodeKey, leases));
+      if (rects.length > 0) parts.push(this.encode(surface, rects, s.jpegQuality, s.encodeKey, leases));
+      const results = await Promise.all(parts);
+      // one part is the shared cache entry itself: kept as that array, its joined bytes are made once for all
+      // clients (EncodeCache.joined is keyed by it), not once per client
+      const encoded = results.length === 1 ? results[0]! : results.flat();
+      if (this.closedFlag) return;
+      this.drawnCursor = drawnCursor;
+      if (sameSize && parts.length > 0) this.refresh.sent([...refreshRects, ...rects, ...cursorRects], lossyRects(encoded));
+      if (pseudo.length === 0 && encoded.length === 0) return;
+      this.requestOutstanding = false;
+      this.writeUpdate(pseudo, encoded, copies, leases.length > 0 ? () => releaseAll(leases) : undefined);
+      handedOver = true;
+    } finally {
+      if (!handedOver) releaseAll(leases);
     }
-    if (refreshRects.length > 0) parts.push(this.encode(surface, refreshRects, -1, s.losslessEncodeKey));
-    if (rects.length > 0) parts.push(this.encode(surface, rects, s.jpegQuality, s.encodeKey));
-    const results = await Promise.all(parts);
-    // one part is the shared cache entry itself: kept as that array, its joined bytes are made once for all
-    // clients (EncodeCache.joined is keyed by it), not once per client
-    const encoded = results.length === 1 ? results[0]! : results.flat();
-    if (this.closedFlag) return;
-    this.drawnCursor = drawnCursor;
-    if (sameSize && parts.length > 0) this.refresh.sent([...refreshRects, ...rects, ...cursorRects], lossyRects(encoded));
-    if (pseudo.length === 0 && encoded.length === 0) return;
-    this.requestOutstanding = false;
-    this.writeUpdate(pseudo, encoded, copies);
   }
 
   /**
    * Encode rects of the surface for this client, sharing the work with every client of the same key: the
    * same settings and the same rects of the same surface give the same bytes, whoever asks, so clients that
-   * keep up share one frame's encoding, and so do clients that fell behind by the same frames.
+   * keep up share one frame's encoding, and so do clients that fell behind by the same frames. The lease
+   * goes into `leases`.
    */
-  private encode(surface: ConsoleSurface, rects: readonly Rect[], jpegQuality: number, key: string): Promise<EncodedRect[]> {
+  private encode(surface: ConsoleSurface, rects: readonly Rect[], jpegQuality: number, key: string, leases: EncodeLease[]): Promise<EncodedRect[]> {
     const s = this.settings;
     const encoder = this.host.encoderFor(s.pixelEncoding);
-    const ctx: EncodeContext = {
-      pixels: surface.pixels,
-      width: surface.width,
-      height: surface.height,
-      translator: this.translator,
-      compressLevel: s.compressLevel,
-      jpegQuality,
-      subsampling: s.subsampling,
-    };
-    return this.host.cache.get(`${key}|${rectsKey(rects)}`, () => {
+    const lease = this.host.cache.lease(`${key}|${rectsKey(rects)}`, (output) => {
+      const ctx: EncodeContext = {
+        pixels: surface.pixels,
+        width: surface.width,
+        height: surface.height,
+        translator: this.translator,
+        compressLevel: s.compressLevel,
+        jpegQuality,
+        subsampling: s.subsampling,
+        output,
+      };
       const t0 = performance.now();
       return encodeRects(encoder, ctx, rects).then((r) => {
         this.host.encoded(s.pixelEncoding, (performance.now() - t0) / 1000);
         return r;
       });
     });
+    leases.push(lease);
+    return lease.rects;
   }
 
   /**
@@ -652,7 +664,7 @@ export class RfbConnection {
    * in as few socket writes as possible: the encoded rects of a shared encoding are joined once (EncodeCache)
    * and that one buffer goes to every client that needs no zlib header spliced in.
    */
-  private writeUpdate(pseudo: Buffer[], encoded: EncodedRect[], copies = 0): void {
+  private writeUpdate(pseudo: Buffer[], encoded: EncodedRect[], copies = 0, sent?: () => void): void {
     const total = pseudo.length + encoded.length;
     const chunks: Uint8Array[] = [];
     const needsSplice = encoded.some((r) => r.zlibStream !== undefined && !this.zlibStarted.has(r.zlibStream));
@@ -676,11 +688,12 @@ export class RfbConnection {
     // small pieces go out as one write; a big shared buffer is written as it is, not copied per client (the
     // transport gathers one tick's writes into one writev)
     const last = chunks[chunks.length - 1]!;
+    // `sent` goes with the last write: a transport's writes leave in order
     if (chunks.length > 1 && last.length >= SEPARATE_WRITE_BYTES) {
       this.transport.write(chunks.length === 2 ? chunks[0]! : Buffer.concat(chunks.slice(0, -1)));
-      this.transport.write(last);
+      this.transport.write(last, sent);
     } else {
-      this.transport.write(chunks.length === 1 ? last : Buffer.concat(chunks));
+      this.transport.write(chunks.length === 1 ? last : Buffer.concat(chunks), sent);
     }
     this.stats.updates++;
     this.stats.bytes += bytes;
@@ -739,4 +752,8 @@ function rectsKey(rects: readonly Rect[]): string {
   let k = "";
   for (const r of rects) k += `${r.x},${r.y},${r.w},${r.h};`;
   return k;
+}
+
+function releaseAll(leases: readonly EncodeLease[]): void {
+  for (const l of leases) l.release();
 }

@@ -5,13 +5,32 @@
  */
 import type { Rect } from "../display/damage-tracker.ts";
 import type { EncodeContext, EncodedRect, RectEncoder } from "./encoders/encoder.ts";
+import { OutputPool, type OutputBuffers } from "./output-pool.ts";
+
+/** One encoding's rects, held by a connection until its transport has sent them. */
+export interface EncodeLease {
+  readonly rects: Promise<EncodedRect[]>;
+  /** The bytes have left (or will never be sent): their buffers may be reused once the entry is cleared. Once only. */
+  release(): void;
+}
+
+interface Entry {
+  readonly rects: Promise<EncodedRect[]>;
+  /** pooled buffers the encoders wrote into, given back once the entry is cleared and no lease is held */
+  readonly taken: Buffer[];
+  leases: number;
+  cleared: boolean;
+  given: boolean;
+}
 
 export class EncodeCache {
-  private readonly entries = new Map<string, Promise<EncodedRect[]>>();
+  private readonly entries = new Map<string, Entry>();
   /** the bytes of an encoding's rects joined, made once for however many clients send them */
   private readonly joinedBytes = new WeakMap<EncodedRect[], Buffer>();
   hits = 0;
   misses = 0;
+
+  constructor(readonly pool = new OutputPool()) {}
 
   /** All rects' bytes as one buffer (for clients that need no zlib header spliced in). */
   joined(rects: EncodedRect[]): Buffer {
@@ -25,25 +44,59 @@ export class EncodeCache {
 
   /** The console changed: nothing encoded before describes the surface any more. */
   clear(): void {
+    for (const e of this.entries.values()) this.drop(e);
     this.entries.clear();
   }
 
-  get(key: string | undefined, make: () => Promise<EncodedRect[]>): Promise<EncodedRect[]> {
-    if (key === undefined) {
+  /**
+   * The rects for `key`, encoded by `make` on a miss (into buffers from `output`), or those of an earlier
+   * identical request. `key` undefined: never shared. The caller releases the lease once its transport has
+   * sent the bytes; until then, and until the entry is cleared, its pooled buffers are not reused.
+   */
+  lease(key: string | undefined, make: (output: OutputBuffers) => Promise<EncodedRect[]>): EncodeLease {
+    let entry = key === undefined ? undefined : this.entries.get(key);
+    if (entry) this.hits++;
+    else {
       this.misses++;
-      return make();
+      const taken: Buffer[] = [];
+      entry = { rects: make(this.pool.buffersFor(taken)), taken, leases: 0, cleared: key === undefined, given: false };
+      if (key !== undefined) {
+        this.entries.set(key, entry);
+        const made = entry;
+        // a failed encoding is not cached: the next client tries again
+        made.rects.catch(() => {
+          if (this.entries.get(key) === made) this.entries.delete(key);
+          this.drop(made);
+        });
+      }
     }
-    const hit = this.entries.get(key);
-    if (hit) {
-      this.hits++;
-      return hit;
-    }
-    this.misses++;
-    const p = make();
-    this.entries.set(key, p);
-    // a failed encoding is not cached: the next client tries again
-    p.catch(() => this.entries.delete(key));
-    return p;
+    const held = entry;
+    held.leases++;
+    let released = false;
+    return {
+      rects: held.rects,
+      release: () => {
+        if (released) return;
+        released = true;
+        held.leases--;
+        this.giveBackIfUnused(held);
+      },
+    };
+  }
+
+  private drop(e: Entry): void {
+    e.cleared = true;
+    this.giveBackIfUnused(e);
+  }
+
+  private giveBackIfUnused(e: Entry): void {
+    if (!e.cleared || e.leases > 0 || e.given) return;
+    e.given = true;
+    // only once the encoding has settled: an encoder may still be writing into its buffers until then
+    const giveBack = (): void => {
+      for (const b of e.taken) this.pool.give(b);
+    };
+    e.rects.then(giveBack, giveBack);
   }
 }
 

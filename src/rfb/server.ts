@@ -67,6 +67,9 @@ export interface ServerStats {
   frames: number;
   encodeCacheHits: number;
   encodeCacheMisses: number;
+  /** large outputs (Raw, Hextile of busy areas) written into a reused buffer, and into a new one */
+  outputBuffersReused: number;
+  outputBuffersAllocated: number;
 }
 
 const PLACEHOLDER: ConsoleSurface = { width: 640, height: 480, pixels: new Uint32Array(640 * 480) };
@@ -161,6 +164,8 @@ export class RfbServer {
       ...this.totals,
       encodeCacheHits: this.cache.hits,
       encodeCacheMisses: this.cache.misses,
+      outputBuffersReused: this.cache.pool.reused,
+      outputBuffersAllocated: this.cache.pool.allocated,
     };
   }
 

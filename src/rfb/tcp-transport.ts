@@ -50,8 +50,11 @@ export class TcpTransport implements RfbTransport {
     return this.tls ? this.socket.writableLength + this.raw.writableLength : this.socket.writableLength;
   }
 
-  write(data: Uint8Array): void {
-    if (this.isClosed) return;
+  write(data: Uint8Array, sent?: () => void): void {
+    if (this.isClosed) {
+      sent?.();
+      return;
+    }
     // the writes of one tick (an update's header and its shared body) leave in one writev system call
     if (!this.corked) {
       this.corked = true;
@@ -62,7 +65,8 @@ export class TcpTransport implements RfbTransport {
         socket.uncork();
       });
     }
-    this.socket.write(data, this.drain.written);
+    // a destroyed socket still calls back (with an error) every write it had queued
+    this.socket.write(data, sent ? () => (this.drain.written(), sent()) : this.drain.written);
   }
 
   onData(listener: (chunk: Buffer) => void): void {

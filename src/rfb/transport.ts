@@ -9,7 +9,11 @@ export interface RfbTransport {
   readonly kind: "tcp" | "websocket";
   /** the peer's address (for logs and the authentication lockout) */
   readonly remoteAddress: string;
-  write(data: Uint8Array): void;
+  /**
+   * Queue bytes. `sent`, when given, is called once they have left for the kernel, or once they never will
+   * (the connection failed or closed): until then `data` must not change, as it may be sent from as it is.
+   */
+  write(data: Uint8Array, sent?: () => void): void;
   readonly bufferedBytes: number;
   onData(listener: (chunk: Buffer) => void): void;
   /** the output buffer has been emptied */

@@ -40,9 +40,13 @@ export class WebSocketTransport implements RfbTransport {
     return this.ws.bufferedAmount;
   }
 
-  write(data: Uint8Array): void {
-    if (this.isClosed) return;
-    this.ws.send(data, { binary: true }, this.drain.written);
+  write(data: Uint8Array, sent?: () => void): void {
+    if (this.isClosed) {
+      sent?.();
+      return;
+    }
+    // ws calls back once the frame is written to the socket, or with an error when it cannot be
+    this.ws.send(data, { binary: true }, sent ? () => (this.drain.written(), sent()) : this.drain.written);
   }
 
   onData(listener: (chunk: Buffer) => void): void {

@@ -54,6 +54,8 @@ export class WebMetrics {
     perDevice("counter", "vfio_display_vnc_connections_total", "VNC connections accepted (TCP and WebSocket)", (d) => d.rfb.stats.connectionsTotal);
     perDevice("counter", "vfio_display_vnc_refused_total", "VNC connections refused or failed in the handshake", (d) => d.rfb.stats.refused);
     perDevice("counter", "vfio_display_vnc_encode_cache_hits_total", "updates whose encoding was shared with another client", (d) => d.rfb.stats.encodeCacheHits);
+    perDevice("counter", "vfio_display_vnc_output_buffers_reused_total", "large encoded outputs written into a reused buffer", (d) => d.rfb.stats.outputBuffersReused);
+    perDevice("counter", "vfio_display_vnc_output_buffers_allocated_total", "large encoded outputs that needed a new buffer", (d) => d.rfb.stats.outputBuffersAllocated);
     perDevice("gauge", "vfio_display_vnc_clients", "VNC clients connected", (d) => d.rfb.stats.clients);
     perDevice("gauge", "vfio_display_fps", "console frames with damage per second (last second)", (d) => d.rates.rates.fps);
     this.vncEncodeSeconds = new Histogram({

@@ -21,10 +21,13 @@ export class MemoryTransport implements RfbTransport {
     return this.isClosed;
   }
 
-  write(data: Uint8Array): void {
-    if (this.isClosed) return;
-    this.output.push(Buffer.from(data));
-    this.outputBytes += data.length;
+  write(data: Uint8Array, sent?: () => void): void {
+    if (!this.isClosed) {
+      // a copy: the caller may reuse its buffer once told
+      this.output.push(Buffer.from(data));
+      this.outputBytes += data.length;
+    }
+    sent?.();
   }
 
   onData(listener: (chunk: Buffer) => void): void {

@@ -10,6 +10,8 @@ export interface RawRfbClient {
   write(bytes: Uint8Array): void;
   /** bytes received so far */
   received(): number;
+  /** everything received so far, handshake included (only when opened with `keep`) */
+  bytes(): Buffer;
   /** stop reading: the kernel buffers fill, then the server's output queue */
   pause(): void;
   /** read again */
@@ -21,11 +23,11 @@ export interface RawRfbClient {
   readonly closed: Promise<{ code?: number }>;
 }
 
-type Target = { tcp: number } | { ws: number };
+type Target = ({ tcp: number } | { ws: number }) & { keep?: boolean };
 
 /** Open a connection and complete the None handshake (ServerInit received). */
 export async function rawRfbClient(target: Target): Promise<RawRfbClient> {
-  const c = "tcp" in target ? tcpPeer(target.tcp) : await wsPeer(target.ws);
+  const c = "tcp" in target ? tcpPeer(target.tcp, target.keep ?? false) : await wsPeer(target.ws, target.keep ?? false);
   await c.waitFor(12);
   c.write(Buffer.from("RFB 003.008\n"));
   await c.waitFor(12 + 2);
@@ -40,15 +42,21 @@ interface Peer extends RawRfbClient {
   waitFor(total: number): Promise<void>;
 }
 
-function counting(): { add(n: number): void; total(): number; waitFor(n: number, closed: Promise<unknown>): Promise<void> } {
+function counting(keep: boolean): { add(d: Buffer): void; total(): number; bytes(): Buffer; waitFor(n: number, closed: Promise<unknown>): Promise<void> } {
   let total = 0;
+  const kept: Buffer[] = [];
   const waiters: Array<{ n: number; resolve: () => void }> = [];
   return {
-    add(n) {
-      total += n;
+    add(d) {
+      total += d.length;
+      if (keep) kept.push(Buffer.from(d));
       for (let i = waiters.length - 1; i >= 0; i--) if (total >= waiters[i]!.n) waiters.splice(i, 1)[0]!.resolve();
     },
     total: () => total,
+    bytes: () => {
+      if (!keep) throw new Error("bytes(): open the client with keep: true");
+      return Buffer.concat(kept);
+    },
     waitFor(n, closed) {
       if (total >= n) return Promise.resolve();
       return Promise.race([
@@ -61,15 +69,16 @@ function counting(): { add(n: number): void; total(): number; waitFor(n: number,
   };
 }
 
-function tcpPeer(port: number): Peer {
+function tcpPeer(port: number, keep: boolean): Peer {
   const socket: Socket = connect(port, "127.0.0.1");
-  const count = counting();
+  const count = counting(keep);
   socket.on("error", () => {});
-  socket.on("data", (d: Buffer) => count.add(d.length));
+  socket.on("data", (d: Buffer) => count.add(d));
   const closed = new Promise<{ code?: number }>((r) => socket.once("close", () => r({})));
   return {
     write: (b) => void socket.write(b),
     received: count.total,
+    bytes: count.bytes,
     pause: () => void socket.pause(),
     resume: () => void socket.resume(),
     readAtMost: (n) => {
@@ -82,11 +91,11 @@ function tcpPeer(port: number): Peer {
   };
 }
 
-async function wsPeer(port: number): Promise<Peer> {
+async function wsPeer(port: number, keep: boolean): Promise<Peer> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/`, ["binary"]);
-  const count = counting();
+  const count = counting(keep);
   ws.on("error", () => {});
-  ws.on("message", (d: Buffer) => count.add(d.length));
+  ws.on("message", (d: Buffer) => count.add(d));
   const closed = new Promise<{ code?: number }>((r) => ws.once("close", (code) => r({ code })));
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
@@ -95,6 +104,7 @@ async function wsPeer(port: number): Promise<Peer> {
   return {
     write: (b) => ws.send(b),
     received: count.total,
+    bytes: count.bytes,
     pause: () => ws.pause(),
     resume: () => ws.resume(),
     readAtMost: () => {

@@ -14,6 +14,7 @@
  * encode() reads the surface only before its first await: a rectangle is a snapshot of one moment even when
  * compression runs later on the thread pool.
  */
+import type { OutputBuffers } from "../output-pool.ts";
 import type { PixelTranslator } from "../pixel-translator.ts";
 
 export type Subsampling = "1x" | "2x" | "4x" | "gray" | "8x" | "16x";
@@ -30,6 +31,8 @@ export interface EncodeContext {
   readonly jpegQuality: number;
   /** JPEG chroma subsampling (from the quality level's table or the client's −768…−763) */
   readonly subsampling: Subsampling;
+  /** where large outputs go (reused buffers, see output-pool.ts); without it they are allocated */
+  readonly output?: OutputBuffers;
 }
 
 /** The stream a rectangle's zlib data continues: its bytes 12…15 are a u32 length, raw deflate follows. */

@@ -12,6 +12,7 @@
  * Raw is smaller is sent.
  */
 import { Encoding } from "../encodings.ts";
+import { outputBuffer } from "../output-pool.ts";
 import type { PixelTranslator } from "../pixel-translator.ts";
 import { mostFrequentValue } from "./background.ts";
 import { ColourTable } from "./colour-table.ts";
@@ -69,7 +70,7 @@ export class HextileEncoder implements RectEncoder {
       ? this.native.encodeTiles(this.values, w, h, bpp, t.format.bigEndian, this.data, start)
       : this.encodeTiles(t, w, h, start);
     // the scratch is reused: the rect gets a copy of exactly its bytes, unzeroed as all of it is written
-    const bytes = Buffer.allocUnsafeSlow(end);
+    const bytes = outputBuffer(ctx.output, end);
     bytes.set(this.data.subarray(0, end));
     return [{ bytes }];
   }

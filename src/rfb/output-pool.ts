@@ -1,0 +1,83 @@
+/**
+ * Frame-sized output buffers, reused instead of allocated per frame. A Raw rectangle of a full-motion 1080p
+ * frame is 8 MB (33 MB at 4K); a fresh buffer for every frame costs the kernel's first-touch page faults and
+ * then the garbage collector's helper threads freeing it: on the comparison bench's 1080p video, Raw, that
+ * was about half of the server's CPU per frame.
+ *
+ * A buffer may be handed out again only once nothing can still read it: the encode cache gives a buffer back
+ * when its entry is cleared and every connection that writes the entry's bytes has been told by its
+ * transport that they left (see EncodeCache.lease). A buffer never given back is simply garbage collected;
+ * a buffer given back twice is ignored, so a bookkeeping slip can cost an allocation, never shared memory.
+ */
+
+/** Smaller outputs come from the ordinary allocator: they are cheap, and pooling them would waste memory. */
+export const POOLED_MIN_BYTES = 256 * 1024;
+
+/** Buffers an encoder writes its output into, for one encode-cache entry. */
+export interface OutputBuffers {
+  /** n bytes, not zeroed: the encoder writes every byte it sends */
+  take(n: number): Buffer;
+}
+
+export class OutputPool {
+  /** free memory, smallest first */
+  private readonly free: ArrayBuffer[] = [];
+  /** memory handed out by take() and not given back: only these are accepted by give() */
+  private readonly lent = new WeakSet<ArrayBuffer>();
+  reused = 0;
+  allocated = 0;
+
+  /** `maxFree`: how many free buffers are kept (a slow client's frames in flight are not free). */
+  constructor(private readonly maxFree = 3) {}
+
+  /**
+   * n bytes, not zeroed. A free buffer is used when it holds n bytes and is no more than twice n (a small
+   * rect does not pin a frame's worth); else a new one is allocated.
+   */
+  take(n: number): Buffer {
+    if (n < POOLED_MIN_BYTES) return Buffer.allocUnsafeSlow(n);
+    const i = this.free.findIndex((b) => b.byteLength >= n);
+    let memory: ArrayBuffer;
+    if (i >= 0 && this.free[i]!.byteLength <= 2 * n) {
+      memory = this.free.splice(i, 1)[0]!;
+      this.reused++;
+    } else {
+      // allocUnsafeSlow: its own ArrayBuffer of exactly n bytes, never a slice of Node's shared pool
+      memory = Buffer.allocUnsafeSlow(n).buffer as ArrayBuffer;
+      this.allocated++;
+    }
+    this.lent.add(memory);
+    return Buffer.from(memory, 0, n);
+  }
+
+  /** Memory from take() that nothing reads any more (a view of it is enough). Anything else is ignored. */
+  give(bytes: Uint8Array): void {
+    const memory = bytes.buffer as ArrayBuffer;
+    if (!this.lent.delete(memory)) return;
+    const at = this.free.findIndex((b) => b.byteLength >= memory.byteLength);
+    this.free.splice(at < 0 ? this.free.length : at, 0, memory);
+    // over the limit: the smallest goes, as the largest serve every size
+    if (this.free.length > this.maxFree) this.free.shift();
+  }
+
+  /** Free buffers held now, and their bytes. */
+  get freeBuffers(): { count: number; bytes: number } {
+    return { count: this.free.length, bytes: this.free.reduce((s, b) => s + b.byteLength, 0) };
+  }
+
+  /** A fresh set of buffers for one encode-cache entry: every buffer it takes is listed for giving back. */
+  buffersFor(taken: Buffer[]): OutputBuffers {
+    return {
+      take: (n) => {
+        const b = this.take(n);
+        if (n >= POOLED_MIN_BYTES) taken.push(b);
+        return b;
+      },
+    };
+  }
+}
+
+/** n output bytes for an encoder: from the context's pool when it has one, else freshly allocated. */
+export function outputBuffer(output: OutputBuffers | undefined, n: number): Buffer {
+  return output ? output.take(n) : Buffer.allocUnsafeSlow(n);
+}
