@@ -36,7 +36,7 @@ const rows = [
 test("ratios divide our figure by the best peer's: least CPU, fewest bytes, most frames per second", () => {
   const [tight, jpeg] = ratios(rows);
   assert.deepEqual(tight, { scene: "desktop", size: "1080p", encoding: "tight", cpu: 2, bytes: 1000 / 900, fps: 60 / 55, lossless: true });
-  // a peer whose CPU was under one clock tick has no measured figure: no ratio rather than infinity
+  // a peer whose CPU read as zero has no measured figure: no ratio rather than infinity
   assert.ok(Number.isNaN(jpeg!.cpu));
   assert.equal(jpeg!.bytes, 500 / 400);
   assert.equal(jpeg!.fps, 0.5);
@@ -48,7 +48,7 @@ test("the results file marks the goals: CPU and bytes only on lossless encodings
   const md = comparisonMarkdown(report, "2026-01-02", ["a.svg"]);
   assert.match(md, /^# Server comparison, 2026-01-02$/m);
   assert.match(md, /\| desktop \| 1080p \| Tight \| 2\.00× ✗ \| 1\.11× ✗ \| 1\.09× ✓ \|/);
-  assert.match(md, /\| desktop \| 1080p \| Tight JPEG q80 \| – \(peer under one clock tick\) \| 1\.25× \| 0\.50× ✗ \|/);
+  assert.match(md, /\| desktop \| 1080p \| Tight JPEG q80 \| – \(peer's CPU read as 0\) \| 1\.25× \| 0\.50× ✗ \|/);
   assert.match(md, /\| desktop \| 1080p \| Tight \| libvncserver \| requests \| 50\.0 \| 8\.00 \| 900 \|/);
   assert.match(md, /!\[a\.svg\]\(a\.svg\)/);
 });
