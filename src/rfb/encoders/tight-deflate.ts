@@ -16,6 +16,7 @@
  * afresh again. Either way the input is a buffer the caller owns: nothing reads the surface after the call.
  */
 import { constants, deflate, deflateSync } from "node:zlib";
+import { wholeOutputChunk } from "./deflate-rect.ts";
 import { NativeDeflateStream } from "./native-deflate.ts";
 
 /** zlib levels per Tight compression level 0–9, as TigerVNC's TightEncoder table (indexed, mono, full colour). */
@@ -48,7 +49,8 @@ const ASYNC_DEFLATE_BYTES = 16 * 1024;
 function run(data: Uint8Array, level: number, finishFlush: number): Uint8Array | Promise<Uint8Array> {
   const options = { level, finishFlush };
   if (data.length < ASYNC_DEFLATE_BYTES) return deflateSync(data, options);
-  return new Promise((resolve, reject) => deflate(data, options, (err, out) => (err ? reject(err) : resolve(out))));
+  const chunkSize = wholeOutputChunk(data.length);
+  return new Promise((resolve, reject) => deflate(data, { ...options, chunkSize }, (err, out) => (err ? reject(err) : resolve(out))));
 }
 
 /** A fresh zlib stream of `data` ended with a sync flush (Tight's stream data after a reset). */
