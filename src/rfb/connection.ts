@@ -12,7 +12,7 @@ import type { ConsoleInputEvent as InputEvent, ConsoleSurface } from "../display
 import type { Rect } from "../display/damage-tracker.ts";
 import { ClientMessageReader, ProtocolViolation, type ClientMessage, type ClientMessageLimits, type Screen } from "./client-messages.ts";
 import { settingsFromEncodings, type ClientSettings } from "./client-settings.ts";
-import { encodeRects, type EncodeCache, type EncodeLease } from "./encode-cache.ts";
+import { encodeRects, SEPARATE_WRITE_BYTES, type EncodeCache, type EncodeLease } from "./encode-cache.ts";
 import { FencePacer } from "./fence-pacer.ts";
 import { ClipboardInputGate } from "./clipboard-input-gate.ts";
 import { ZLIB_STREAM_HEADER, type EncodeContext, type EncodedRect, type RectEncoder, type SplicedZlibStream } from "./encoders/encoder.ts";
@@ -614,8 +614,8 @@ export class RfbConnection {
       if (refreshRects.length > 0) parts.push(this.encode(surface, refreshRects, -1, s.losslessEncodeKey, leases));
       if (rects.length > 0) parts.push(this.encode(surface, rects, s.jpegQuality, s.encodeKey, leases));
       const results = await Promise.all(parts);
-      // one part is the shared cache entry itself: kept as that array, its joined bytes are made once for all
-      // clients (EncodeCache.joined is keyed by it), not once per client
+      // one part is the shared cache entry itself: kept as that array, its segments are made once for all
+      // clients (EncodeCache.segments is keyed by it), not once per client
       const encoded = results.length === 1 ? results[0]! : results.flat();
       if (this.closedFlag) return;
       this.drawnCursor = drawnCursor;
@@ -661,8 +661,8 @@ export class RfbConnection {
 
   /**
    * One FramebufferUpdate (or several when there are more than 65,535 rectangles and no LastRect), written
-   * in as few socket writes as possible: the encoded rects of a shared encoding are joined once (EncodeCache)
-   * and that one buffer goes to every client that needs no zlib header spliced in.
+   * in few socket writes: the encoded rects of a shared encoding are made into segments once (EncodeCache)
+   * and those go to every client that needs no zlib header spliced in.
    */
   private writeUpdate(pseudo: Buffer[], encoded: EncodedRect[], copies = 0, sent?: () => void): void {
     const total = pseudo.length + encoded.length;
@@ -670,7 +670,7 @@ export class RfbConnection {
     const needsSplice = encoded.some((r) => r.zlibStream !== undefined && !this.zlibStarted.has(r.zlibStream));
     if (total <= 0xffff && !needsSplice) {
       chunks.push(framebufferUpdateHeader(total), ...pseudo);
-      if (encoded.length > 0) chunks.push(this.host.cache.joined(encoded));
+      if (encoded.length > 0) chunks.push(...this.host.cache.segments(encoded));
     } else if (total > 0xffff && this.settings.lastRect) {
       chunks.push(framebufferUpdateHeader(0xffff));
       for (const p of [...pseudo, ...encoded]) this.rectChunks(p, chunks);
@@ -685,22 +685,32 @@ export class RfbConnection {
     }
     let bytes = 0;
     for (const c of chunks) bytes += c.length;
-    // small pieces go out as one write; a big shared buffer is written as it is, not copied per client (the
-    // transport gathers one tick's writes into one writev)
-    const last = chunks[chunks.length - 1]!;
-    // `sent` goes with the last write: a transport's writes leave in order
-    if (chunks.length > 1 && last.length >= SEPARATE_WRITE_BYTES) {
-      this.transport.write(chunks.length === 2 ? chunks[0]! : Buffer.concat(chunks.slice(0, -1)));
-      this.transport.write(last, sent);
-    } else {
-      this.transport.write(chunks.length === 1 ? last : Buffer.concat(chunks), sent);
-    }
+    this.writeChunks(chunks, sent);
     this.stats.updates++;
     this.stats.bytes += bytes;
     this.stats.rects += total;
     this.stats.copyRects += copies;
     this.host.sent(this, bytes, total, copies);
     this.fenceIfPaced();
+  }
+
+  /**
+   * Each run of small pieces as one write, each large piece written as it is (shared, not copied per
+   * client); the TCP transport gathers one tick's writes into one writev. `sent` goes with the last write:
+   * a transport's writes leave in order.
+   */
+  private writeChunks(chunks: readonly Uint8Array[], sent?: () => void): void {
+    let from = 0;
+    const writeRun = (to: number, done?: () => void): void => {
+      if (to > from) this.transport.write(to - from === 1 ? chunks[from]! : Buffer.concat(chunks.slice(from, to)), done);
+    };
+    for (let i = 0; i < chunks.length; i++) {
+      if (chunks[i]!.length < SEPARATE_WRITE_BYTES) continue;
+      writeRun(i);
+      this.transport.write(chunks[i]!, i === chunks.length - 1 ? sent : undefined);
+      from = i + 1;
+    }
+    writeRun(chunks.length, sent);
   }
 
   /** Continuous updates to a client that has fences are paced by them (fence-pacer.ts). */
@@ -732,9 +742,6 @@ export class RfbConnection {
     out.push(head, ZLIB_STREAM_HEADER, b.subarray(16));
   }
 }
-
-/** From this size the shared body of an update is written on its own instead of being copied behind its header. */
-const SEPARATE_WRITE_BYTES = 4096;
 
 /** Where the lossy (JPEG) rects of an update lie, from their headers. */
 function lossyRects(encoded: readonly EncodedRect[]): Rect[] {

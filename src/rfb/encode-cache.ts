@@ -23,23 +23,43 @@ interface Entry {
   given: boolean;
 }
 
+/** From this size a piece of an update is written on its own instead of being copied into a joined buffer. */
+export const SEPARATE_WRITE_BYTES = 4096;
+
 export class EncodeCache {
   private readonly entries = new Map<string, Entry>();
-  /** the bytes of an encoding's rects joined, made once for however many clients send them */
-  private readonly joinedBytes = new WeakMap<EncodedRect[], Buffer>();
+  /** an encoding's rects as written, made once for however many clients send them */
+  private readonly segmentsOf = new WeakMap<EncodedRect[], Uint8Array[]>();
   hits = 0;
   misses = 0;
 
   constructor(readonly pool = new OutputPool()) {}
 
-  /** All rects' bytes as one buffer (for clients that need no zlib header spliced in). */
-  joined(rects: EncodedRect[]): Buffer {
-    let b = this.joinedBytes.get(rects);
-    if (!b) {
-      b = rects.length === 1 ? Buffer.from(rects[0]!.bytes.buffer, rects[0]!.bytes.byteOffset, rects[0]!.bytes.byteLength) : Buffer.concat(rects.map((r) => r.bytes));
-      this.joinedBytes.set(rects, b);
+  /**
+   * The rects' bytes for writing: each run of small rects joined into one buffer, each large rect as it is
+   * (a 1080p frame in Tight bands is 5 MB: joined, every frame would be copied once more).
+   */
+  segments(rects: EncodedRect[]): Uint8Array[] {
+    let out = this.segmentsOf.get(rects);
+    if (!out) {
+      const made: Uint8Array[] = [];
+      let run: Uint8Array[] = [];
+      const endRun = (): void => {
+        if (run.length > 0) made.push(run.length === 1 ? run[0]! : Buffer.concat(run));
+        run = [];
+      };
+      for (const r of rects) {
+        if (r.bytes.length < SEPARATE_WRITE_BYTES) run.push(r.bytes);
+        else {
+          endRun();
+          made.push(r.bytes);
+        }
+      }
+      endRun();
+      out = made;
+      this.segmentsOf.set(rects, out);
     }
-    return b;
+    return out;
   }
 
   /** The console changed: nothing encoded before describes the surface any more. */

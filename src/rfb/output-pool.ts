@@ -22,13 +22,17 @@ export interface OutputBuffers {
 export class OutputPool {
   /** free memory, smallest first */
   private readonly free: ArrayBuffer[] = [];
+  private freeBytes = 0;
   /** memory handed out by take() and not given back: only these are accepted by give() */
   private readonly lent = new WeakSet<ArrayBuffer>();
   reused = 0;
   allocated = 0;
 
-  /** `maxFree`: how many free buffers are kept (a slow client's frames in flight are not free). */
-  constructor(private readonly maxFree = 3) {}
+  /**
+   * `maxFreeBytes`: how much free memory is kept, two 4K frames by default (buffers in use — a slow
+   * client's frames in flight — are not counted: they are not free).
+   */
+  constructor(private readonly maxFreeBytes = 2 * 3840 * 2160 * 4) {}
 
   /**
    * n bytes, not zeroed. A free buffer is used when it holds n bytes and is no more than twice n (a small
@@ -40,6 +44,7 @@ export class OutputPool {
     let memory: ArrayBuffer;
     if (i >= 0 && this.free[i]!.byteLength <= 2 * n) {
       memory = this.free.splice(i, 1)[0]!;
+      this.freeBytes -= memory.byteLength;
       this.reused++;
     } else {
       // allocUnsafeSlow: its own ArrayBuffer of exactly n bytes, never a slice of Node's shared pool
@@ -56,13 +61,14 @@ export class OutputPool {
     if (!this.lent.delete(memory)) return;
     const at = this.free.findIndex((b) => b.byteLength >= memory.byteLength);
     this.free.splice(at < 0 ? this.free.length : at, 0, memory);
-    // over the limit: the smallest goes, as the largest serve every size
-    if (this.free.length > this.maxFree) this.free.shift();
+    this.freeBytes += memory.byteLength;
+    // over the limit: the smallest go first, as the largest serve more sizes
+    while (this.freeBytes > this.maxFreeBytes) this.freeBytes -= this.free.shift()!.byteLength;
   }
 
   /** Free buffers held now, and their bytes. */
   get freeBuffers(): { count: number; bytes: number } {
-    return { count: this.free.length, bytes: this.free.reduce((s, b) => s + b.byteLength, 0) };
+    return { count: this.free.length, bytes: this.freeBytes };
   }
 
   /** A fresh set of buffers for one encode-cache entry: every buffer it takes is listed for giving back. */

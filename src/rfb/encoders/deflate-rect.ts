@@ -11,6 +11,7 @@
  * and bands compress in parallel.
  */
 import zlib from "node:zlib";
+import { outputBuffer, type OutputBuffers } from "../output-pool.ts";
 import { NativeDeflateStream } from "./native-deflate.ts";
 import { RECT_HEADER_BYTES, writeRectHeader, type EncodedRect, type SplicedZlibStream } from "./encoder.ts";
 
@@ -42,8 +43,9 @@ export function zlibLevel(compressLevel: number): number {
   return Number.isInteger(compressLevel) && compressLevel >= 0 && compressLevel <= 9 ? compressLevel : DEFAULT_ZLIB_LEVEL;
 }
 
-function frame(x: number, y: number, w: number, h: number, encoding: number, deflated: Uint8Array, stream: SplicedZlibStream): EncodedRect {
-  const out = new Uint8Array(RECT_HEADER_BYTES + 4 + deflated.length);
+function frame(x: number, y: number, w: number, h: number, encoding: number, deflated: Uint8Array, stream: SplicedZlibStream, output: OutputBuffers | undefined): EncodedRect {
+  // every byte is written below
+  const out = outputBuffer(output, RECT_HEADER_BYTES + 4 + deflated.length);
   let o = writeRectHeader(out, 0, x, y, w, h, encoding);
   const n = deflated.length;
   out[o++] = n >>> 24;
@@ -67,19 +69,22 @@ export function deflatedRect(
   data: Uint8Array,
   compressLevel: number,
   stream: SplicedZlibStream,
+  output?: OutputBuffers,
 ): EncodedRect | Promise<EncodedRect> {
   const level = zlibLevel(compressLevel);
   const options: zlib.ZlibOptions = { level, finishFlush: zlib.constants.Z_FULL_FLUSH };
   if (data.length < SYNC_DEFLATE_BELOW) {
     const native = rawStream(level);
     const deflated = native ? native.deflate(data, zlib.constants.Z_FULL_FLUSH) : zlib.deflateRawSync(data, options);
-    return frame(x, y, w, h, encoding, deflated, stream);
+    return frame(x, y, w, h, encoding, deflated, stream, output);
   }
-  const owned = Buffer.from(data); // a copy: the caller's scratch may be rewritten before the pool runs
+  // a copy: the caller's scratch may be rewritten before the thread pool runs
+  const owned = outputBuffer(output, data.length);
+  owned.set(data);
   return new Promise((resolve, reject) => {
     zlib.deflateRaw(owned, { ...options, chunkSize: wholeOutputChunk(owned.length) }, (err, deflated) => {
       if (err) reject(err);
-      else resolve(frame(x, y, w, h, encoding, deflated, stream));
+      else resolve(frame(x, y, w, h, encoding, deflated, stream, output));
     });
   });
 }

@@ -3,6 +3,7 @@
  * channels (translator.tpixel24), else the whole pixel in the client's format. Full-colour data is a run
  * of TPIXELs.
  */
+import { outputBuffer, type OutputBuffers } from "../output-pool.ts";
 import type { PixelTranslator } from "../pixel-translator.ts";
 
 /** Bytes of one TPIXEL for this client. */
@@ -36,9 +37,19 @@ export function packRgb(pixels: Uint32Array, stride: number, x: number, y: numbe
   return o;
 }
 
-/** The rect as TPIXELs in a new buffer (the copy filter's data). */
-export function packTPixels(t: PixelTranslator, pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number): Uint8Array {
-  const out = new Uint8Array(w * h * tpixelBytes(t));
+/** The rect as TPIXELs in a buffer of its own (the copy filter's data; from `output` when given). */
+export function packTPixels(
+  t: PixelTranslator,
+  pixels: Uint32Array,
+  stride: number,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  output?: OutputBuffers,
+): Uint8Array {
+  // not zeroed: every byte is written
+  const out = outputBuffer(output, w * h * tpixelBytes(t));
   if (t.tpixel24) packRgb(pixels, stride, x, y, w, h, out, 0);
   else t.translateRect(pixels, stride, x, y, w, h, out, 0);
   return out;

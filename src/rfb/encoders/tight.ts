@@ -22,6 +22,7 @@
  * zlib" (−317), which the session does not track.
  */
 import { Encoding } from "../encodings.ts";
+import { outputBuffer, type OutputBuffers } from "../output-pool.ts";
 import type { PixelTranslator } from "../pixel-translator.ts";
 import { RECT_HEADER_BYTES, writeRectHeader, type EncodeContext, type EncodedRect, type RectEncoder } from "./encoder.ts";
 import { encodeJpeg } from "./jpeg.ts";
@@ -106,12 +107,14 @@ function basicRect(
   prefix: Uint8Array | undefined,
   data: Uint8Array,
   level: number,
+  output: OutputBuffers | undefined,
 ): EncodedRect | Promise<EncodedRect> {
   const control = (stream << 4) | (prefix ? TightControl.EXPLICIT_FILTER : 0);
   const prefixBytes = prefix?.length ?? 0;
   const assemble = (body: Uint8Array, compressed: boolean, reset: boolean): EncodedRect => {
     const lengthBytes = compressed ? compactLengthBytes(body.length) : 0;
-    const bytes = new Uint8Array(RECT_HEADER_BYTES + 1 + prefixBytes + lengthBytes + body.length);
+    // every byte is written below
+    const bytes = outputBuffer(output, RECT_HEADER_BYTES + 1 + prefixBytes + lengthBytes + body.length);
     writeRectHeader(bytes, 0, r.x, r.y, r.w, r.h, Encoding.Tight);
     bytes[RECT_HEADER_BYTES] = reset ? control | (1 << stream) : control;
     let off = RECT_HEADER_BYTES + 1;
@@ -200,9 +203,10 @@ export class TightEncoder implements RectEncoder {
     const zlib = TIGHT_ZLIB_LEVELS[level]!;
     if (n === 1) return fillRect(t, r, s.colours[0]!, Encoding.Tight);
     const z = this.streams;
-    if (n === 2) return basicRect(r, z, TightStream.MONO, palettePrefix(t, s.colours, 2), packMono(s.indices, r.w, r.h), zlib.mono);
-    if (n <= limit) return basicRect(r, z, TightStream.INDEXED, palettePrefix(t, s.colours, n), s.indices.slice(0, r.w * r.h), zlib.indexed);
+    const out = ctx.output;
+    if (n === 2) return basicRect(r, z, TightStream.MONO, palettePrefix(t, s.colours, 2), packMono(s.indices, r.w, r.h), zlib.mono, out);
+    if (n <= limit) return basicRect(r, z, TightStream.INDEXED, palettePrefix(t, s.colours, n), s.indices.slice(0, r.w * r.h), zlib.indexed, out);
     if (jpeg) return JPEG_LATER;
-    return basicRect(r, z, TightStream.FULL_COLOUR, undefined, packTPixels(t, ctx.pixels, ctx.width, r.x, r.y, r.w, r.h), zlib.fullColour);
+    return basicRect(r, z, TightStream.FULL_COLOUR, undefined, packTPixels(t, ctx.pixels, ctx.width, r.x, r.y, r.w, r.h, out), zlib.fullColour, out);
   }
 }

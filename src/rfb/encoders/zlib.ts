@@ -22,7 +22,7 @@ export class ZlibEncoder implements RectEncoder {
     for (let by = 0; by < h; by += bandRows) {
       const bh = Math.min(bandRows, h - by);
       const n = ctx.translator.translateRect(ctx.pixels, ctx.width, x, y + by, w, bh, this.data, 0);
-      rects.push(deflatedRect(x, y + by, w, bh, Encoding.Zlib, this.data.subarray(0, n), ctx.compressLevel, "zlib"));
+      rects.push(deflatedRect(x, y + by, w, bh, Encoding.Zlib, this.data.subarray(0, n), ctx.compressLevel, "zlib", ctx.output));
     }
     return settle(rects);
   }

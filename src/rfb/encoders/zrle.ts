@@ -59,7 +59,7 @@ export class ZrleEncoder implements RectEncoder {
           o = this.encodeTile(t, ty * w + tx, w, Math.min(ZRLE_TILE, w - tx), th, o);
         }
       }
-      rects.push(deflatedRect(x, y + by, w, bh, Encoding.ZRLE, this.data.subarray(0, o), ctx.compressLevel, "zrle"));
+      rects.push(deflatedRect(x, y + by, w, bh, Encoding.ZRLE, this.data.subarray(0, o), ctx.compressLevel, "zrle", ctx.output));
     }
     return settle(rects);
   }
