@@ -60,9 +60,9 @@ test("noVNC's Tight decoder takes our updates: many rects per update continuing 
   const encoder = new TightEncoder();
   const decoder = new NoVncTightDecoder();
   const display = canvas(width, height);
-  // a grid of small damage rects: dozens per stream per update
+  // a grid of small damage rects: dozens per stream per update (each inside the surface, as encoders require)
   const damage: Array<{ x: number; y: number; w: number; h: number }> = [];
-  for (let y = 0; y < 440; y += 47) for (let x = 0; x < 600; x += 83) damage.push({ x, y, w: 61 + (x % 7), h: 30 + (y % 5) });
+  for (let y = 0; y < 440; y += 47) for (let x = 0; x < 600; x += 83) damage.push({ x, y, w: Math.min(61 + (x % 7), width - x), h: 30 + (y % 5) });
   let continued = 0;
   const contents: Content[] = ["few", "two", "gradient", "noise"];
   for (const [u, content] of contents.entries()) {

@@ -5,6 +5,7 @@
  */
 import { outputBuffer, type OutputBuffers } from "../output-pool.ts";
 import type { PixelTranslator } from "../pixel-translator.ts";
+import { nativePackRgb } from "./native-tpixel.ts";
 
 /** Bytes of one TPIXEL for this client. */
 export function tpixelBytes(t: PixelTranslator): number {
@@ -22,8 +23,17 @@ export function writeTPixel(t: PixelTranslator, xrgb: number, out: Uint8Array, o
   return t.writePixel(t.pixel(xrgb), out, off);
 }
 
+/** From this many pixels a rect is packed in C (a koffi call costs about what the loop does on 300 pixels). */
+const NATIVE_PACK_PIXELS = 1024;
+
 /** Pack the w×h rect at (x, y) of an XRGB surface as R, G, B bytes into out[off…]; returns the end offset. */
 export function packRgb(pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number, out: Uint8Array, off: number): number {
+  const native = w * h >= NATIVE_PACK_PIXELS ? nativePackRgb() : undefined;
+  return native ? native(pixels, stride, x, y, w, h, out, off) : packRgbLoop(pixels, stride, x, y, w, h, out, off);
+}
+
+/** packRgb's TypeScript loop (native/tpixel-pack.c does the same): the reference and the fallback. */
+export function packRgbLoop(pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number, out: Uint8Array, off: number): number {
   let o = off;
   for (let row = y; row < y + h; row++) {
     for (let i = row * stride + x, end = i + w; i < end; i++) {

@@ -1,0 +1,64 @@
+/**
+ * Tight's TPIXEL packing in C (native/tpixel-pack.c) against the TypeScript loop it mirrors: the same bytes
+ * for any rect of any surface; the boundary refuses a rect outside the surface or an output too small, and
+ * nothing is written then.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { nativePackRgb } from "../../src/rfb/encoders/native-tpixel.ts";
+import { packRgb, packRgbLoop } from "../../src/rfb/encoders/tight-tpixel.ts";
+
+test("the library is built here with vd_pack_rgb", () => {
+  assert.ok(nativePackRgb(), "build/native/libvfio-display-pixels.so with vd_pack_rgb (npm install builds it)");
+});
+
+test("C and TypeScript give the same bytes for any rect, at any output offset", () => {
+  const pack = nativePackRgb()!;
+  fc.assert(
+    fc.property(
+      fc.record({ width: fc.integer({ min: 1, max: 80 }), height: fc.integer({ min: 1, max: 40 }), x: fc.nat(), y: fc.nat(), w: fc.nat(), h: fc.nat(), offset: fc.nat(7), seed: fc.integer() }),
+      (s) => {
+        const pixels = new Uint32Array(s.width * s.height);
+        let v = s.seed | 1;
+        for (let i = 0; i < pixels.length; i++) pixels[i] = v = Math.imul(v ^ (v >>> 15), 0x2c1b3c6d) >>> 0;
+        const x = s.x % s.width;
+        const y = s.y % s.height;
+        const w = 1 + (s.w % (s.width - x));
+        const h = 1 + (s.h % (s.height - y));
+        const fromC = new Uint8Array(s.offset + w * h * 3 + 5).fill(0xee);
+        const fromTs = fromC.slice();
+        assert.equal(pack(pixels, s.width, x, y, w, h, fromC, s.offset), s.offset + w * h * 3);
+        packRgbLoop(pixels, s.width, x, y, w, h, fromTs, s.offset);
+        assert.deepEqual(fromC, fromTs, "the same bytes, and none outside the rect's");
+      },
+    ),
+  );
+  // packRgb itself takes the C path from 1024 pixels on: the result is the loop's
+  const pixels = Uint32Array.from({ length: 64 * 64 }, (_, i) => (i * 0x010305) & 0xffffff);
+  const a = new Uint8Array(64 * 64 * 3);
+  const b = new Uint8Array(64 * 64 * 3);
+  packRgb(pixels, 64, 0, 0, 64, 64, a, 0);
+  packRgbLoop(pixels, 64, 0, 0, 64, 64, b, 0);
+  assert.deepEqual(a, b);
+});
+
+test("the boundary refuses rects outside the surface and outputs too small, writing nothing", () => {
+  const pack = nativePackRgb()!;
+  const pixels = new Uint32Array(10 * 4);
+  const out = new Uint8Array(10 * 4 * 3).fill(7);
+  const refused: Array<[number, number, number, number, number, number]> = [
+    [10, 5, 0, 6, 1, 0], // past the right edge
+    [10, 0, 3, 1, 2, 0], // past the last row
+    [10, 0, 0, 0, 1, 0], // empty
+    [10, -1, 0, 1, 1, 0], // negative
+    [10, 0, 0, 10, 4, 1], // the output from offset 1 is one pixel short
+    [10, 0.5, 0, 1, 1, 0], // not an integer
+    [9, 0, 0, 10, 1, 0], // wider than the stride
+  ];
+  for (const [stride, x, y, w, h, offset] of refused) {
+    assert.throws(() => pack(pixels, stride, x, y, w, h, out, offset), RangeError, `${w}x${h} at (${x}, ${y}), stride ${stride}, offset ${offset}`);
+  }
+  assert.ok(out.every((b) => b === 7), "a refused call wrote nothing");
+  assert.equal(pack(pixels, 10, 0, 0, 10, 4, out, 0), 120, "the whole surface fits exactly");
+});
