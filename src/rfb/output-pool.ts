@@ -11,7 +11,7 @@
  */
 
 /** Smaller outputs come from the ordinary allocator: they are cheap, and pooling them would waste memory. */
-export const POOLED_MIN_BYTES = 256 * 1024;
+export const POOLED_MIN_BYTES = 64 * 1024;
 
 /** Buffers an encoder writes its output into, for one encode-cache entry. */
 export interface OutputBuffers {

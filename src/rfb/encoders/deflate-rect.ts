@@ -13,6 +13,7 @@
 import zlib from "node:zlib";
 import { outputBuffer, type OutputBuffers } from "../output-pool.ts";
 import { NativeDeflateStream } from "./native-deflate.ts";
+import { nativeDeflatePool } from "./native-deflate-pool.ts";
 import { RECT_HEADER_BYTES, writeRectHeader, type EncodedRect, type SplicedZlibStream } from "./encoder.ts";
 
 /**
@@ -78,7 +79,9 @@ export function deflatedRect(
     const deflated = native ? native.deflate(data, zlib.constants.Z_FULL_FLUSH) : zlib.deflateRawSync(data, options);
     return frame(x, y, w, h, encoding, deflated, stream, output);
   }
-  // a copy: the caller's scratch may be rewritten before the thread pool runs
+  const pool = nativeDeflatePool();
+  // (the pool copies `data` at once: the caller's scratch may be rewritten before the thread pool runs)
+  if (pool) return pool.deflate(data, level, -15, zlib.constants.Z_FULL_FLUSH, output).then((deflated) => frame(x, y, w, h, encoding, deflated, stream, output));
   const owned = outputBuffer(output, data.length);
   owned.set(data);
   return new Promise((resolve, reject) => {

@@ -15,37 +15,41 @@
 import koffi from "koffi";
 
 /** sizeof(z_stream) on LP64 Linux, and the offsets of the fields set here */
-const Z_STREAM_BYTES = 112;
-const NEXT_IN = 0;
-const AVAIL_IN = 8;
-const NEXT_OUT = 24;
-const AVAIL_OUT = 32;
+export const Z_STREAM_BYTES = 112;
+export const NEXT_IN = 0;
+export const AVAIL_IN = 8;
+export const NEXT_OUT = 24;
+export const AVAIL_OUT = 32;
 
-const Z_OK = 0;
-const Z_BUF_ERROR = -5;
+export const Z_OK = 0;
+export const Z_BUF_ERROR = -5;
 const Z_DEFLATED = 8;
 const Z_DEFAULT_STRATEGY = 0;
 const DEFAULT_MEM_LEVEL = 8;
 
-interface ZlibCalls {
+export interface ZlibCalls {
   version: string;
   deflateInit2(strm: bigint, level: number, method: number, windowBits: number, memLevel: number, strategy: number, version: string, size: number): number;
   deflate(strm: bigint, flush: number): number;
+  /** deflate() on a thread of libuv's pool (koffi's asynchronous call) */
+  deflateAsync(strm: bigint, flush: number, done: (err: unknown, ret: number) => void): void;
   deflateReset(strm: bigint): number;
   deflateEnd(strm: bigint): number;
 }
 
 let calls: ZlibCalls | null | undefined;
 
-function zlibCalls(): ZlibCalls | null {
+export function zlibCalls(): ZlibCalls | null {
   if (calls !== undefined) return calls;
   try {
     const self = koffi.load(null);
     const version = (self.func("const char *zlibVersion()") as () => string)();
+    const deflate = self.func("int deflate(void *strm, int flush)");
     calls = {
       version,
       deflateInit2: self.func("int deflateInit2_(void *strm, int level, int method, int windowBits, int memLevel, int strategy, const char *version, int stream_size)"),
-      deflate: self.func("int deflate(void *strm, int flush)"),
+      deflate,
+      deflateAsync: deflate.async,
       deflateReset: self.func("int deflateReset(void *strm)"),
       deflateEnd: self.func("int deflateEnd(void *strm)"),
     };
@@ -56,7 +60,7 @@ function zlibCalls(): ZlibCalls | null {
 }
 
 /** Native memory for input and output, shared by every stream (all calls are synchronous); grows as needed. */
-class Scratch {
+export class Scratch {
   ptr = 0n;
   view = new Uint8Array(0);
 
@@ -69,8 +73,13 @@ class Scratch {
   }
 }
 
+/** Output room for n input bytes: a flush adds at most a few bytes per 16 KiB stored block, plus the header. */
+export function deflateRoom(n: number): number {
+  return n + (n >>> 10) * 5 + 64;
+}
+
 /** deflateInit2 on zeroed z_stream memory (zalloc, zfree, opaque: Z_NULL). */
-function initStream(z: ZlibCalls, strm: bigint, fields: DataView, level: number, windowBits: number): boolean {
+export function initStream(z: ZlibCalls, strm: bigint, fields: DataView, level: number, windowBits: number): boolean {
   for (let i = 0; i < Z_STREAM_BYTES; i++) fields.setUint8(i, 0);
   return z.deflateInit2(strm, level, Z_DEFLATED, windowBits, DEFAULT_MEM_LEVEL, Z_DEFAULT_STRATEGY, z.version, Z_STREAM_BYTES) === Z_OK;
 }
@@ -111,8 +120,7 @@ export class NativeDeflateStream {
     this.check();
     input.ensure(data.length);
     input.view.set(data);
-    // a flush adds at most a few bytes per 16 KiB stored block beyond the input, plus the header
-    const room = data.length + (data.length >>> 10) * 5 + 64;
+    const room = deflateRoom(data.length);
     output.ensure(room);
     const f = this.fields;
     f.setBigUint64(NEXT_IN, input.ptr, true);

@@ -17,7 +17,9 @@
  */
 import { constants, deflate, deflateSync } from "node:zlib";
 import { wholeOutputChunk } from "./deflate-rect.ts";
+import type { OutputBuffers } from "../output-pool.ts";
 import { NativeDeflateStream } from "./native-deflate.ts";
+import { nativeDeflatePool } from "./native-deflate-pool.ts";
 
 /** zlib levels per Tight compression level 0–9, as TigerVNC's TightEncoder table (indexed, mono, full colour). */
 export const TIGHT_ZLIB_LEVELS: ReadonlyArray<{ indexed: number; mono: number; fullColour: number }> = [
@@ -85,12 +87,17 @@ export class TightUpdateStreams {
     this.fresh.fill(true);
   }
 
-  /** `data` compressed on `stream` (0–2) at `level`, continuing the update's stream where it can. */
-  deflate(stream: number, data: Uint8Array, level: number): TightDeflated | Promise<TightDeflated> {
+  /**
+   * `data` compressed on `stream` (0–2) at `level`, continuing the update's stream where it can. Large
+   * inputs go to the thread pool (their output into a buffer from `output`).
+   */
+  deflate(stream: number, data: Uint8Array, level: number, output?: OutputBuffers): TightDeflated | Promise<TightDeflated> {
     if (data.length >= ASYNC_DEFLATE_BYTES) {
       // a fresh stream on the thread pool; the stream's next rect starts afresh too
       this.fresh[stream] = true;
-      return (deflateTight(data, level) as Promise<Uint8Array>).then((d) => ({ data: d, reset: true }));
+      const pool = nativeDeflatePool();
+      const deflated = pool ? pool.deflate(data, level, 15, constants.Z_SYNC_FLUSH, output) : (deflateTight(data, level) as Promise<Uint8Array>);
+      return deflated.then((d) => ({ data: d, reset: true }));
     }
     const z = this.stream(stream, level);
     if (!z) return { data: deflateTight(data, level) as Uint8Array, reset: true };

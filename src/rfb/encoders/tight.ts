@@ -127,7 +127,7 @@ function basicRect(
     return { bytes };
   };
   if (data.length < TIGHT_MIN_TO_COMPRESS) return assemble(data, false, false);
-  const z = streams.deflate(stream, data, level);
+  const z = streams.deflate(stream, data, level, output);
   const done = (d: TightDeflated): EncodedRect => assemble(d.data, true, d.reset);
   return z instanceof Promise ? z.then(done) : done(z);
 }
