@@ -116,6 +116,11 @@ export class PixelTranslator {
     const bpp = this.bytesPerPixel;
     if (this.path !== "table" && (out.byteOffset + off) % 4 === 0) {
       const words = new Uint32Array(out.buffer, out.byteOffset + off, w * h);
+      // whole rows are one span of the surface: one copy instead of one per row
+      if (this.path === "copy" && x === 0 && w === width) {
+        words.set(src.subarray(y * width, (y + h) * width));
+        return off + w * h * 4;
+      }
       let o = 0;
       for (let row = 0; row < h; row++) {
         const start = (y + row) * width + x;
