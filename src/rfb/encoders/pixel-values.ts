@@ -6,8 +6,13 @@
  * PixelTranslator.writePixel / writeCPixel.
  */
 import type { EncodeContext } from "./encoder.ts";
+import { nativePixelValues } from "./native-pixel-values.ts";
 
-export function readPixelValues(ctx: EncodeContext, x: number, y: number, w: number, h: number, out: Uint32Array): void {
+/** From this many pixels the 32-bit paths run in C (a koffi call costs about what the loop does on ~500). */
+const NATIVE_VALUES_PIXELS = 2048;
+
+/** `native: false` keeps the TypeScript loops (the reference, for tests). */
+export function readPixelValues(ctx: EncodeContext, x: number, y: number, w: number, h: number, out: Uint32Array, native = true): void {
   const src = ctx.pixels;
   const stride = ctx.width;
   const t = ctx.translator;
@@ -18,6 +23,11 @@ export function readPixelValues(ctx: EncodeContext, x: number, y: number, w: num
   if (f.bitsPerPixel === 32 && f.redMax === 255 && f.greenMax === 255 && f.blueMax === 255 && f.greenShift === 8) {
     const swap = f.redShift === 0 && f.blueShift === 16;
     if (swap || (f.redShift === 16 && f.blueShift === 0)) {
+      const c = native && w * h >= NATIVE_VALUES_PIXELS ? nativePixelValues() : undefined;
+      if (c) {
+        c(src, stride, x, y, w, h, swap, out);
+        return;
+      }
       for (let row = 0; row < h; row++) {
         const start = (y + row) * stride + x;
         for (let i = start, end = start + w; i < end; i++) {
