@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { nativePixelValues } from "../../src/rfb/encoders/native-pixel-values.ts";
 import { readPixelValues } from "../../src/rfb/encoders/pixel-values.ts";
 import { context, FORMATS } from "./lossless-harness.ts";
+import { noiseSurfaceAndRect } from "../helpers/noise-rect.ts";
 
 test("the library is built here with vd_pixel_values", () => {
   assert.ok(nativePixelValues(), "build/native/libvfio-display-pixels.so with vd_pixel_values (npm install builds it)");
@@ -28,13 +29,7 @@ test("C and TypeScript give the same values for any rect and format, console wor
         seed: fc.integer(),
       }),
       (s) => {
-        const pixels = new Uint32Array(s.width * s.height);
-        let v = s.seed | 1;
-        for (let i = 0; i < pixels.length; i++) pixels[i] = v = Math.imul(v ^ (v >>> 15), 0x2c1b3c6d) >>> 0;
-        const x = s.x % s.width;
-        const y = s.y % s.height;
-        const w = 1 + (s.w % (s.width - x));
-        const h = 1 + (s.h % (s.height - y));
+        const { pixels, x, y, w, h } = noiseSurfaceAndRect(s);
         const ctx = context({ width: s.width, height: s.height, pixels }, FORMATS[s.format]!);
         // over the size where readPixelValues calls C, and below it, both against the loops
         const fromC = new Uint32Array(w * h + 3).fill(0xdeadbeef);

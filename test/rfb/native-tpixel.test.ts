@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { nativePackRgb } from "../../src/rfb/encoders/native-tpixel.ts";
 import { packRgb, packRgbLoop } from "../../src/rfb/encoders/tight-tpixel.ts";
+import { noiseSurfaceAndRect } from "../helpers/noise-rect.ts";
 
 test("the library is built here with vd_pack_rgb", () => {
   assert.ok(nativePackRgb(), "build/native/libvfio-display-pixels.so with vd_pack_rgb (npm install builds it)");
@@ -19,13 +20,7 @@ test("C and TypeScript give the same bytes for any rect, at any output offset", 
     fc.property(
       fc.record({ width: fc.integer({ min: 1, max: 80 }), height: fc.integer({ min: 1, max: 40 }), x: fc.nat(), y: fc.nat(), w: fc.nat(), h: fc.nat(), offset: fc.nat(7), seed: fc.integer() }),
       (s) => {
-        const pixels = new Uint32Array(s.width * s.height);
-        let v = s.seed | 1;
-        for (let i = 0; i < pixels.length; i++) pixels[i] = v = Math.imul(v ^ (v >>> 15), 0x2c1b3c6d) >>> 0;
-        const x = s.x % s.width;
-        const y = s.y % s.height;
-        const w = 1 + (s.w % (s.width - x));
-        const h = 1 + (s.h % (s.height - y));
+        const { pixels, x, y, w, h } = noiseSurfaceAndRect(s);
         const fromC = new Uint8Array(s.offset + w * h * 3 + 5).fill(0xee);
         const fromTs = fromC.slice();
         assert.equal(pack(pixels, s.width, x, y, w, h, fromC, s.offset), s.offset + w * h * 3);

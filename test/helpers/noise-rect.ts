@@ -1,0 +1,19 @@
+/** A surface of noisy console words (top bytes set too) and a rect inside it, from property-test numbers. */
+export interface NoiseRectInput {
+  width: number;
+  height: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  seed: number;
+}
+
+export function noiseSurfaceAndRect(s: NoiseRectInput): { pixels: Uint32Array; x: number; y: number; w: number; h: number } {
+  const pixels = new Uint32Array(s.width * s.height);
+  let v = s.seed | 1;
+  for (let i = 0; i < pixels.length; i++) pixels[i] = v = Math.imul(v ^ (v >>> 15), 0x2c1b3c6d) >>> 0;
+  const x = s.x % s.width;
+  const y = s.y % s.height;
+  return { pixels, x, y, w: 1 + (s.w % (s.width - x)), h: 1 + (s.h % (s.height - y)) };
+}
