@@ -7,7 +7,7 @@
  * This file is the boundary to C: every size and offset is checked here, so the C code never touches
  * memory outside the arrays it is given.
  */
-import { nativeBinding } from "./native-library.ts";
+import { isInt32Size, nativeBinding } from "./native-library.ts";
 
 /** Indices into the state array DamageTracker shares with the C code (enum in frame-damage.c). */
 export const MoveState = {
@@ -61,8 +61,7 @@ export const nativeDamageRows = nativeBinding<NativeDamageRows>(
 );
 
 function checkArguments(src: Uint8Array, stride: number, y0: number, count: number, a: DamageArrays): void {
-  const int = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0x7fff_ffff;
-  if (!int(stride) || !int(y0) || !int(count) || !int(a.width) || !int(a.height) || !int(a.tile) || a.width === 0 || a.tile === 0) {
+  if (!isInt32Size(stride) || !isInt32Size(y0) || !isInt32Size(count) || !isInt32Size(a.width) || !isInt32Size(a.height) || !isInt32Size(a.tile) || a.width === 0 || a.tile === 0) {
     throw new RangeError(`native damage: bad geometry (stride ${stride}, rows ${y0}+${count}, ${a.width}x${a.height}, tile ${a.tile})`);
   }
   const rowBytes = a.width * 4;

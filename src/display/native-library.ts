@@ -49,3 +49,15 @@ export function nativeBinding<T>(bind: (lib: LibraryHandle) => T, unavailable: (
     return bound.value;
   };
 }
+
+/** A size or offset the C helpers take as int32_t: a whole number from 0 to 2^31 − 1. */
+export function isInt32Size(v: number): boolean {
+  return Number.isInteger(v) && v >= 0 && v <= 0x7fff_ffff;
+}
+
+/** Throws unless the non-empty w×h rect at (x, y) lies inside `pixels`, rows `stride` pixels apart (`what` names the caller). */
+export function checkSurfaceRect(what: string, pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number): void {
+  if (![stride, x, y, w, h].every(isInt32Size) || w === 0 || h === 0 || x + w > stride || (y + h - 1) * stride + x + w > pixels.length) {
+    throw new RangeError(`${what}: a ${w}x${h} rect at (${x}, ${y}) is not inside ${pixels.length} pixels of stride ${stride}`);
+  }
+}

@@ -7,7 +7,7 @@
  * memory outside the arrays it is given.
  */
 import type { Rect } from "./damage-tracker.ts";
-import { nativeBinding } from "./native-library.ts";
+import { isInt32Size, nativeBinding } from "./native-library.ts";
 
 /** The two frames (width×height pixels each) a detector compares. */
 export interface MoveFrames {
@@ -42,7 +42,7 @@ export const nativeMoves = nativeBinding<NativeMoves>((lib) => {
   return {
     matchBlocks(f, r, block, candidates, count, grid) {
       checkFrames(f);
-      if (![r.x, r.y, r.w, r.h, block, count].every(isInt) || r.w === 0 || r.h === 0 || block === 0 || r.x + r.w > f.width || r.y + r.h > f.height) {
+      if (![r.x, r.y, r.w, r.h, block, count].every(isInt32Size) || r.w === 0 || r.h === 0 || block === 0 || r.x + r.w > f.width || r.y + r.h > f.height) {
         throw new RangeError(`native moves: rect ${JSON.stringify(r)} or block ${block} outside the ${f.width}x${f.height} frame`);
       }
       const cells = (Math.ceil((r.x + r.w) / block) - Math.floor(r.x / block)) * (Math.ceil((r.y + r.h) / block) - Math.floor(r.y / block));
@@ -51,14 +51,14 @@ export const nativeMoves = nativeBinding<NativeMoves>((lib) => {
     },
     searchAnchor(f, ax, ay, words, range, maxMatches, out) {
       checkFrames(f);
-      if (![ax, ay, words, range, maxMatches].every(isInt) || ax + words > f.width || ay >= f.height || out.length < 2 * maxMatches) {
+      if (![ax, ay, words, range, maxMatches].every(isInt32Size) || ax + words > f.width || ay >= f.height || out.length < 2 * maxMatches) {
         throw new RangeError(`native moves: anchor of ${words} at ${ax},${ay} (range ${range}, ${maxMatches} matches) does not fit`);
       }
       return search(f.current, f.previous, f.width, f.height, ax, ay, words, range, maxMatches, out) as number;
     },
     copyRects(f, rects, count) {
       checkFrames(f);
-      if (!isInt(count) || rects.length < 4 * count) throw new RangeError(`native moves: ${count} rects do not fit an array of ${rects.length}`);
+      if (!isInt32Size(count) || rects.length < 4 * count) throw new RangeError(`native moves: ${count} rects do not fit an array of ${rects.length}`);
       for (let i = 0; i < 4 * count; i += 4) {
         const x = rects[i]!;
         const y = rects[i + 1]!;
@@ -72,12 +72,8 @@ export const nativeMoves = nativeBinding<NativeMoves>((lib) => {
   };
 });
 
-function isInt(v: number): boolean {
-  return Number.isInteger(v) && v >= 0 && v <= 0x7fff_ffff;
-}
-
 function checkFrames(f: MoveFrames): void {
-  if (!isInt(f.width) || !isInt(f.height) || f.current.length !== f.width * f.height || f.previous.length !== f.width * f.height) {
+  if (!isInt32Size(f.width) || !isInt32Size(f.height) || f.current.length !== f.width * f.height || f.previous.length !== f.width * f.height) {
     throw new RangeError(`native moves: frames of ${f.current.length} and ${f.previous.length} pixels are not ${f.width}x${f.height}`);
   }
 }

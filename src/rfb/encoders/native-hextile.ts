@@ -6,7 +6,7 @@
  * This file is the boundary to C: sizes are checked here, so the C code never reads or writes outside the
  * arrays it is given.
  */
-import { nativeBinding } from "../../display/native-library.ts";
+import { isInt32Size, nativeBinding } from "../../display/native-library.ts";
 
 const TILE = 16;
 
@@ -29,7 +29,7 @@ export const nativeHextile = nativeBinding<NativeHextile>((lib) => {
   return {
     encodeTiles(values, w, h, bytesPerPixel, bigEndian, out, offset) {
       const need = hextileWorstCase(w, h, bytesPerPixel);
-      if (!Number.isInteger(w) || !Number.isInteger(h) || w <= 0 || h <= 0 || values.length < w * h || need > 0x7fff_ffff) {
+      if (!Number.isInteger(w) || !Number.isInteger(h) || w <= 0 || h <= 0 || values.length < w * h || !isInt32Size(need)) {
         throw new RangeError(`native hextile: a ${w}x${h} rect does not fit ${values.length} values`);
       }
       if (!Number.isInteger(offset) || offset < 0 || out.length - offset < need) {

@@ -6,7 +6,7 @@
  * This file is the boundary to C: the rect and both arrays are checked here, so the C code never reads or
  * writes outside them.
  */
-import { nativeBinding } from "../../display/native-library.ts";
+import { checkSurfaceRect, nativeBinding } from "../../display/native-library.ts";
 
 /** The w×h rect at (x, y) of a surface `stride` pixels wide into out[0…w·h): top byte cleared, or red and blue swapped too. */
 export type NativePixelValues = (pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number, swap: boolean, out: Uint32Array) => void;
@@ -17,10 +17,7 @@ export const nativePixelValues = nativeBinding<NativePixelValues>((lib) => {
     "int32_t vd_pixel_values(const uint32_t *pixels, int32_t pixels_len, int32_t stride, int32_t x, int32_t y, int32_t w, int32_t h, int32_t swap, uint32_t *out, int32_t out_len)",
   );
   return (pixels, stride, x, y, w, h, swap, out) => {
-    const int = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0x7fff_ffff;
-    if (![stride, x, y, w, h].every(int) || w === 0 || h === 0 || x + w > stride || (y + h - 1) * stride + x + w > pixels.length) {
-      throw new RangeError(`native pixel values: a ${w}x${h} rect at (${x}, ${y}) is not inside ${pixels.length} pixels of stride ${stride}`);
-    }
+    checkSurfaceRect("native pixel values", pixels, stride, x, y, w, h);
     if (w * h > out.length) throw new RangeError(`native pixel values: ${out.length} values cannot hold a ${w}x${h} rect`);
     if ((values(pixels, pixels.length, stride, x, y, w, h, swap ? 1 : 0, out, out.length) as number) !== w * h) {
       throw new RangeError(`native pixel values refused a ${w}x${h} rect`);

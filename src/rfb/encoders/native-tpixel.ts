@@ -6,7 +6,7 @@
  * This file is the boundary to C: the rect and both arrays are checked here, so the C code never reads or
  * writes outside them.
  */
-import { nativeBinding } from "../../display/native-library.ts";
+import { checkSurfaceRect, isInt32Size, nativeBinding } from "../../display/native-library.ts";
 
 /** Packs the w×h rect at (x, y) of a surface `stride` pixels wide into out[offset…] as R, G, B bytes. */
 export type NativePackRgb = (pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number, out: Uint8Array, offset: number) => number;
@@ -15,12 +15,9 @@ export type NativePackRgb = (pixels: Uint32Array, stride: number, x: number, y: 
 export const nativePackRgb = nativeBinding<NativePackRgb>((lib) => {
   const pack = lib.func("int32_t vd_pack_rgb(const uint32_t *pixels, int32_t pixels_len, int32_t stride, int32_t x, int32_t y, int32_t w, int32_t h, uint8_t *out, int32_t out_len)");
   return (pixels, stride, x, y, w, h, out, offset) => {
-    const int = (v: number): boolean => Number.isInteger(v) && v >= 0 && v <= 0x7fff_ffff;
-    if (![stride, x, y, w, h, offset].every(int) || w === 0 || h === 0 || x + w > stride || (y + h - 1) * stride + x + w > pixels.length) {
-      throw new RangeError(`native packRgb: a ${w}x${h} rect at (${x}, ${y}) is not inside ${pixels.length} pixels of stride ${stride}`);
-    }
+    checkSurfaceRect("native packRgb", pixels, stride, x, y, w, h);
     const need = w * h * 3;
-    if (need > 0x7fff_ffff || out.length - offset < need) throw new RangeError(`native packRgb: ${out.length - offset} bytes from offset ${offset} cannot hold ${need}`);
+    if (!isInt32Size(offset) || !isInt32Size(need) || out.length - offset < need) throw new RangeError(`native packRgb: ${out.length - offset} bytes from offset ${offset} cannot hold ${need}`);
     const n = pack(pixels, pixels.length, stride, x, y, w, h, offset === 0 ? out : out.subarray(offset), need) as number;
     if (n !== need) throw new RangeError(`native packRgb refused a ${w}x${h} rect`);
     return offset + n;
