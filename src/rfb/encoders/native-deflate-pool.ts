@@ -10,9 +10,8 @@
  * and window gives — byte for byte Node's own zlib's, as it is the same library (native-deflate.ts).
  * Calls beyond the streams in use wait for one to come free, so memory stays bounded whatever arrives.
  */
-import koffi from "koffi";
 import { outputBuffer, type OutputBuffers } from "../output-pool.ts";
-import { AVAIL_IN, AVAIL_OUT, deflateRoom, initStream, NEXT_IN, NEXT_OUT, Scratch, Z_BUF_ERROR, Z_OK, Z_STREAM_BYTES, zlibCalls, type ZlibCalls } from "./native-deflate.ts";
+import { deflatedBytes, deflateRoom, newStream, pointStream, Scratch, Z_OK, zlibCalls, type ZlibCalls } from "./native-deflate.ts";
 
 /** Streams at most, per level and window: libuv's pool runs four calls at a time by default. */
 const MAX_STREAMS = 4;
@@ -24,13 +23,10 @@ interface PooledStream {
   output: Scratch;
 }
 
-interface Waiter {
-  start: (s: PooledStream) => void;
-}
-
 class StreamSet {
   private readonly free: PooledStream[] = [];
-  private readonly waiting: Waiter[] = [];
+  /** callers waiting for a stream, first come first served */
+  private readonly waiting: Array<(s: PooledStream) => void> = [];
   private made = 0;
 
   constructor(
@@ -46,24 +42,20 @@ class StreamSet {
 
   /** The first stream to come free. */
   waitForOne(): Promise<PooledStream> {
-    return new Promise((start) => this.waiting.push({ start }));
+    return new Promise((start) => this.waiting.push(start));
   }
 
   release(s: PooledStream): void {
     const next = this.waiting.shift();
-    if (next) next.start(s);
+    if (next) next(s);
     else this.free.push(s);
   }
 
-  private make(): PooledStream | undefined {
-    const strm = koffi.alloc("uint8_t", Z_STREAM_BYTES) as unknown as bigint;
-    const fields = new DataView(koffi.view(strm, Z_STREAM_BYTES));
-    if (!initStream(this.z, strm, fields, this.level, this.windowBits)) {
-      koffi.free(strm);
-      throw new Error(`deflateInit2 failed (level ${this.level}, window bits ${this.windowBits})`);
-    }
+  private make(): PooledStream {
+    const s = newStream(this.z, this.level, this.windowBits);
+    if (!s) throw new Error(`deflateInit2 failed (level ${this.level}, window bits ${this.windowBits})`);
     this.made++;
-    return { strm, fields, input: new Scratch(), output: new Scratch() };
+    return { ...s, input: new Scratch(), output: new Scratch() };
   }
 }
 
@@ -108,21 +100,17 @@ export class NativeDeflatePool {
     const room = deflateRoom(length);
     s.output.ensure(room);
     if (this.z.deflateReset(s.strm) !== Z_OK) return Promise.reject(new Error("deflateReset failed"));
-    const f = s.fields;
-    f.setBigUint64(NEXT_IN, s.input.ptr, true);
-    f.setUint32(AVAIL_IN, length, true);
-    f.setBigUint64(NEXT_OUT, s.output.ptr, true);
-    f.setUint32(AVAIL_OUT, room, true);
+    pointStream(s.fields, s.input, length, s.output, room);
     return new Promise((resolve, reject) => {
       this.z.deflateAsync(s.strm, flush, (err, ret) => {
-        const left = f.getUint32(AVAIL_OUT, true);
-        if (err || (ret !== Z_OK && ret !== Z_BUF_ERROR) || f.getUint32(AVAIL_IN, true) !== 0 || left === 0) {
-          reject(new Error(`native deflate failed (${String(err ?? ret)}, ${f.getUint32(AVAIL_IN, true)} bytes left in, ${left} out)`));
-          return;
+        try {
+          const n = deflatedBytes(s.fields, err ?? ret, room);
+          const out = outputBuffer(output, n);
+          out.set(s.output.view.subarray(0, n));
+          resolve(out);
+        } catch (e) {
+          reject(e);
         }
-        const out = outputBuffer(output, room - left);
-        out.set(s.output.view.subarray(0, room - left));
-        resolve(out);
       });
     });
   }

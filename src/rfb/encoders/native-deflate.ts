@@ -15,14 +15,14 @@
 import koffi from "koffi";
 
 /** sizeof(z_stream) on LP64 Linux, and the offsets of the fields set here */
-export const Z_STREAM_BYTES = 112;
-export const NEXT_IN = 0;
-export const AVAIL_IN = 8;
-export const NEXT_OUT = 24;
-export const AVAIL_OUT = 32;
+const Z_STREAM_BYTES = 112;
+const NEXT_IN = 0;
+const AVAIL_IN = 8;
+const NEXT_OUT = 24;
+const AVAIL_OUT = 32;
 
 export const Z_OK = 0;
-export const Z_BUF_ERROR = -5;
+const Z_BUF_ERROR = -5;
 const Z_DEFLATED = 8;
 const Z_DEFAULT_STRATEGY = 0;
 const DEFAULT_MEM_LEVEL = 8;
@@ -78,10 +78,34 @@ export function deflateRoom(n: number): number {
   return n + (n >>> 10) * 5 + 64;
 }
 
-/** deflateInit2 on zeroed z_stream memory (zalloc, zfree, opaque: Z_NULL). */
-export function initStream(z: ZlibCalls, strm: bigint, fields: DataView, level: number, windowBits: number): boolean {
+/** Point a stream at `length` bytes of `input` and `room` bytes of `output`. */
+export function pointStream(f: DataView, input: Scratch, length: number, output: Scratch, room: number): void {
+  f.setBigUint64(NEXT_IN, input.ptr, true);
+  f.setUint32(AVAIL_IN, length, true);
+  f.setBigUint64(NEXT_OUT, output.ptr, true);
+  f.setUint32(AVAIL_OUT, room, true);
+}
+
+/**
+ * The bytes a deflate() call that returned `ret` wrote into `room`; throws unless it took all its input and
+ * left room unused (a full output may hide more to come).
+ */
+export function deflatedBytes(f: DataView, ret: unknown, room: number): number {
+  const left = f.getUint32(AVAIL_OUT, true);
+  if ((ret !== Z_OK && ret !== Z_BUF_ERROR) || f.getUint32(AVAIL_IN, true) !== 0 || left === 0) {
+    throw new Error(`native deflate failed (${String(ret)}, ${f.getUint32(AVAIL_IN, true)} bytes left in, ${left} out)`);
+  }
+  return room - left;
+}
+
+/** A z_stream in native memory, deflateInit2'ed from zeroes (zalloc, zfree, opaque: Z_NULL), or undefined when zlib refuses. */
+export function newStream(z: ZlibCalls, level: number, windowBits: number): { strm: bigint; fields: DataView } | undefined {
+  const strm = koffi.alloc("uint8_t", Z_STREAM_BYTES) as unknown as bigint;
+  const fields = new DataView(koffi.view(strm, Z_STREAM_BYTES));
   for (let i = 0; i < Z_STREAM_BYTES; i++) fields.setUint8(i, 0);
-  return z.deflateInit2(strm, level, Z_DEFLATED, windowBits, DEFAULT_MEM_LEVEL, Z_DEFAULT_STRATEGY, z.version, Z_STREAM_BYTES) === Z_OK;
+  if (z.deflateInit2(strm, level, Z_DEFLATED, windowBits, DEFAULT_MEM_LEVEL, Z_DEFAULT_STRATEGY, z.version, Z_STREAM_BYTES) === Z_OK) return { strm, fields };
+  koffi.free(strm);
+  return undefined;
 }
 
 const input = new Scratch();
@@ -99,14 +123,8 @@ export class NativeDeflateStream {
   /** A zlib-wrapped stream at `level` (windowBits 15; negative for raw deflate), or undefined without native zlib. */
   static create(level: number, windowBits = 15): NativeDeflateStream | undefined {
     const z = zlibCalls();
-    if (!z) return undefined;
-    const strm = koffi.alloc("uint8_t", Z_STREAM_BYTES) as unknown as bigint;
-    const fields = new DataView(koffi.view(strm, Z_STREAM_BYTES));
-    if (!initStream(z, strm, fields, level, windowBits)) {
-      koffi.free(strm);
-      return undefined;
-    }
-    return new NativeDeflateStream(z, strm, fields);
+    const s = z ? newStream(z, level, windowBits) : undefined;
+    return s ? new NativeDeflateStream(z!, s.strm, s.fields) : undefined;
   }
 
   /** Start a new stream: the next output begins with a zlib header and refers to nothing before it. */
@@ -122,17 +140,8 @@ export class NativeDeflateStream {
     input.view.set(data);
     const room = deflateRoom(data.length);
     output.ensure(room);
-    const f = this.fields;
-    f.setBigUint64(NEXT_IN, input.ptr, true);
-    f.setUint32(AVAIL_IN, data.length, true);
-    f.setBigUint64(NEXT_OUT, output.ptr, true);
-    f.setUint32(AVAIL_OUT, room, true);
-    const ret = this.z.deflate(this.strm, flush);
-    const left = f.getUint32(AVAIL_OUT, true);
-    if ((ret !== Z_OK && ret !== Z_BUF_ERROR) || f.getUint32(AVAIL_IN, true) !== 0 || left === 0) {
-      throw new Error(`native deflate failed (${ret}, ${f.getUint32(AVAIL_IN, true)} bytes left in, ${left} out)`);
-    }
-    return output.view.slice(0, room - left);
+    pointStream(this.fields, input, data.length, output, room);
+    return output.view.slice(0, deflatedBytes(this.fields, this.z.deflate(this.strm, flush), room));
   }
 
   /** Free zlib's state and the stream. */
