@@ -17,11 +17,8 @@ export function statCpuMs(statPath: string): number {
 
 let schedstatWorks: boolean | undefined;
 
-/**
- * The time a thread has run so far, in ms, from its /proc schedstat (nanoseconds), or undefined where the
- * kernel keeps none (no CONFIG_SCHED_INFO: the file is missing or reads all zeros) or the thread is gone.
- */
-function schedstatMs(taskDir: string): number | undefined {
+/** Whether this kernel keeps schedstat (CONFIG_SCHED_INFO; without it the file is missing or reads zeros). */
+function schedstatKept(): boolean {
   schedstatWorks ??= (() => {
     try {
       return Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]) > 0;
@@ -29,7 +26,12 @@ function schedstatMs(taskDir: string): number | undefined {
       return false;
     }
   })();
-  if (!schedstatWorks) return undefined;
+  return schedstatWorks;
+}
+
+/** The time a thread has run so far, in ms, from its /proc schedstat (nanoseconds), or undefined when it is gone or none is kept. */
+function schedstatMs(taskDir: string): number | undefined {
+  if (!schedstatKept()) return undefined;
   try {
     return Number(readFileSync(`${taskDir}/schedstat`, "utf8").split(" ")[0]) / 1e6;
   } catch {
@@ -45,7 +47,7 @@ function schedstatMs(taskDir: string): number | undefined {
  * schedstat, the tick count.
  */
 export function processCpuMs(pid: number): number {
-  if (schedstatMs(`/proc/${pid}`) === undefined) return statCpuMs(`/proc/${pid}/stat`);
+  if (!schedstatKept()) return statCpuMs(`/proc/${pid}/stat`);
   let ms = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) ms += schedstatMs(`/proc/${pid}/task/${tid}`) ?? 0;
   return ms;
