@@ -99,6 +99,22 @@ export function comparisonMarkdown(report: ComparisonReport, date: string, chart
     );
   }
   L.push("");
+  if (report.floor) {
+    const f = report.floor;
+    L.push("## Event-loop floor");
+    L.push("");
+    L.push(
+      `What a frame costs a server that does nothing but be woken for it ("put" on stdin, as the feeders are), write a 45-byte update (a 28-byte FramebufferUpdate and a 17-byte fence, in one writev) and read the client's 17-byte answer; ${f.frames} frames at 60 Hz, CPU from /proc as for the servers (bench/peers/floor-server.c, bench/floor-server.ts). ` +
+        "Every server pays its language's floor on every frame on top of its pixel work: where a frame's pixel work is small (a typed character at 1080p), the difference between the two floors is a large part of the difference between the servers.",
+    );
+    L.push("");
+    L.push("| floor server | CPU ms a frame |");
+    L.push("|---|---|");
+    L.push(`| C (select, read, writev) | ${n2(f.cMs)} |`);
+    L.push(`| Node (event loop, streams, socket) | ${n2(f.nodeMs)} |`);
+    L.push(`| Node − C | ${n2(f.nodeMs - f.cMs)} |`);
+    L.push("");
+  }
   L.push("## Damage detection");
   L.push("");
   L.push("Our damage detection fed the recorded frames through the consumer's FrameReader (the C row pass of native/frame-damage.c when built; else a whole-frame compare, then the TypeScript row pass if it differs; changed spans copied in; the quickest of three passes after a warm one) against C memcmp of a whole frame (one pass; the frame compared with a copy made just before it, so at 1080p both 8 MB frames are still in the 32 MB L3 cache, while our pass reads a surface last touched a frame earlier). Goal: memcmp ms / ours ms ≥ 0.7.");

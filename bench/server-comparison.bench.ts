@@ -13,6 +13,7 @@
 import { existsSync, openSync, closeSync } from "node:fs";
 import { createServer } from "node:net";
 import { damageFeed } from "./damage-feed.ts";
+import { measureEventLoopFloor, type EventLoopFloor } from "./event-loop-floor.ts";
 import { recordedFrames, readFrame, type FrameFile, type RecordedScene } from "./frame-recording.ts";
 import { LineChild } from "./line-child.ts";
 import { peerTools, type PeerTools } from "./peers/peer-tools.ts";
@@ -63,6 +64,8 @@ export interface ComparisonReport {
   quick: boolean;
   rows: ComparisonRow[];
   baselines: Baseline[];
+  /** what being woken for a frame costs in C and in Node, with no pixel work (event-loop-floor.ts) */
+  floor?: EventLoopFloor;
   /** the peers' versions, from their Debian packages */
   versions: Record<string, string>;
 }
@@ -305,6 +308,8 @@ export async function benchServerComparison(
   const rows: ComparisonRow[] = [];
   const baselines: Baseline[] = [];
   const versions = { libvncserver: packageVersion("libvncserver-dev"), xvnc: packageVersion("tigervnc-standalone-server") };
+  const floor = await measureEventLoopFloor(tools.floorServer, quick);
+  log(`event-loop floor: C ${floor.cMs.toFixed(3)} ms, Node ${floor.nodeMs.toFixed(3)} ms CPU a frame`);
   for (const [w, h] of plan.sizes) {
     for (const scene of plan.scenes) {
       const file = recordedFrames(scene, w, h, plan.frames(scene, h));
@@ -321,8 +326,8 @@ export async function benchServerComparison(
         }
         rows.push(...SERVERS.map((s) => best.get(s)!));
       }
-      progress({ quick, rows, baselines, versions });
+      progress({ quick, rows, baselines, floor, versions });
     }
   }
-  return { quick, rows, baselines, versions };
+  return { quick, rows, baselines, floor, versions };
 }

@@ -16,6 +16,8 @@ export interface PeerTools {
   libvncserverFeeder: string;
   xshmFeeder: string;
   baselines: string;
+  /** bench/peers/floor-server.c: the event-loop floor in C */
+  floorServer: string;
   xvnc: string;
 }
 
@@ -65,6 +67,7 @@ export function peerTools(): PeerTools {
     libvncserverFeeder: compile("libvncserver-feeder.c", "libvncserver-feeder", pkgConfig("libvncserver")),
     xshmFeeder: compile("xshm-feeder.c", "xshm-feeder", ["-lX11", "-lXext"]),
     baselines: compile("baselines.c", "baselines", ["-lz", "-ljpeg"]),
+    floorServer: compile("floor-server.c", "floor-server", []),
     xvnc,
   };
 }

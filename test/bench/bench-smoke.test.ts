@@ -31,8 +31,14 @@ test("the quick bench runs the QUERY_GFX_PLANE benchmark and reports calls/s and
   }
   const [baseline] = report.comparison.baselines;
   assert.ok(baseline.memcmpMs >= 0 && baseline.zlib6Bytes > 0 && baseline.jpegBytes > 0 && baseline.oursDamageMs > 0);
+  // the event-loop floor: both floor servers served every frame (a server that missed one would time out)
+  const floor = report.comparison.floor as { frames: number; cMs: number; nodeMs: number };
+  assert.equal(floor.frames, 20);
+  assert.ok(floor.cMs > 0 && floor.nodeMs > 0, JSON.stringify(floor));
   const md = report.written.find((p: string) => p.endsWith(".md"));
-  assert.match(readFileSync(md, "utf8"), /\| desktop \| 320x240 \| Tight \| xvnc \|/);
+  const text = readFileSync(md, "utf8");
+  assert.match(text, /\| desktop \| 320x240 \| Tight \| xvnc \|/);
+  assert.match(text, /\| Node \(event loop, streams, socket\) \| \d+\.\d\d \|/);
   assert.equal(report.written.filter((p: string) => p.endsWith(".svg")).length, 3);
   for (const p of report.written) assert.ok(existsSync(p) && p.startsWith(out), p);
   assert.equal(report.quick, true);

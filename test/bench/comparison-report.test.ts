@@ -53,6 +53,17 @@ test("the results file marks the goals: CPU and bytes only on lossless encodings
   assert.match(md, /!\[a\.svg\]\(a\.svg\)/);
 });
 
+test("the event-loop floor gets its section when measured, with the two floors and their difference", () => {
+  const versions = { libvncserver: "0.9.14", xvnc: "1.12.0" };
+  const measured = comparisonMarkdown({ quick: false, rows, baselines: [], floor: { frames: 300, cMs: 0.115, nodeMs: 0.426 }, versions }, "2026-01-02", []);
+  assert.match(measured, /^## Event-loop floor$/m);
+  assert.match(measured, /300 frames at 60 Hz/);
+  assert.match(measured, /\| C \(select, read, writev\) \| 0\.12 \|/);
+  assert.match(measured, /\| Node \(event loop, streams, socket\) \| 0\.43 \|/);
+  assert.match(measured, /\| Node − C \| 0\.31 \|/);
+  assert.doesNotMatch(comparisonMarkdown({ quick: false, rows, baselines: [], versions }, "2026-01-02", []), /Event-loop floor/);
+});
+
 test("a bar chart has one bar per finite value, none for missing ones or for zero on a log axis", () => {
   const svg = barChartSvg({
     title: "CPU <per> frame",
