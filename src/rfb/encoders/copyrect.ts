@@ -9,9 +9,13 @@ import { RECT_HEADER_BYTES, writeRectHeader, type EncodedRect } from "./encoder.
 export const COPYRECT_BYTES = RECT_HEADER_BYTES + 4;
 
 export function copyRect(dstX: number, dstY: number, w: number, h: number, srcX: number, srcY: number): EncodedRect {
-  for (const [name, v] of [["dstX", dstX], ["dstY", dstY], ["w", w], ["h", h], ["srcX", srcX], ["srcY", srcY]] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new RangeError(`copyRect: ${name} ${v} is not a u16`);
-  }
+  // checked one by one, not through an array of pairs: a dragged window is dozens of copies every frame
+  checkU16("dstX", dstX);
+  checkU16("dstY", dstY);
+  checkU16("w", w);
+  checkU16("h", h);
+  checkU16("srcX", srcX);
+  checkU16("srcY", srcY);
   const out = new Uint8Array(COPYRECT_BYTES);
   writeRectHeader(out, 0, dstX, dstY, w, h, Encoding.CopyRect);
   out[12] = srcX >>> 8;
@@ -19,4 +23,8 @@ export function copyRect(dstX: number, dstY: number, w: number, h: number, srcX:
   out[14] = srcY >>> 8;
   out[15] = srcY;
   return { bytes: out };
+}
+
+function checkU16(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new RangeError(`copyRect: ${name} ${v} is not a u16`);
 }
