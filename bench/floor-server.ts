@@ -7,6 +7,7 @@
  *   node bench/floor-server.ts      stdout "listening <port>", then serves the first client to connect
  */
 import { createServer, type Socket } from "node:net";
+import { onPutCommands } from "./put-commands.ts";
 
 const UPDATE = Buffer.alloc(28);
 const FENCE = Buffer.alloc(17, 0);
@@ -17,19 +18,12 @@ const server = createServer((client: Socket) => {
   client.setNoDelay(true);
   client.on("data", () => {}); // the client's fence answers
   client.on("close", () => process.exit(0));
-  let pending = "";
-  process.stdin.on("data", (chunk: Buffer) => {
-    pending += chunk.toString("latin1");
-    for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
-      const m = /^put (\d+)$/.exec(pending.slice(0, nl));
-      pending = pending.slice(nl + 1);
-      if (!m) process.exit(0);
-      client.cork();
-      client.write(UPDATE);
-      client.write(FENCE);
-      process.nextTick(() => client.uncork());
-      process.stdout.write(`ready ${m[1]}\n`);
-    }
+  onPutCommands((i) => {
+    client.cork();
+    client.write(UPDATE);
+    client.write(FENCE);
+    process.nextTick(() => client.uncork());
+    process.stdout.write(`ready ${i}\n`);
   });
   process.stdin.on("end", () => process.exit(0));
 });

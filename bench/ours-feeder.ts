@@ -15,6 +15,7 @@ import { NoneSecurity } from "../src/rfb/security/none.ts";
 import { RfbServer } from "../src/rfb/server.ts";
 import { readFrame, type FrameFile, type RecordedScene } from "./frame-recording.ts";
 import { mbochsWithConsumer } from "./model-display.ts";
+import { onPutCommands } from "./put-commands.ts";
 
 const [path, scene, w, h, n] = process.argv.slice(2);
 const file: FrameFile = { path: path!, scene: scene as RecordedScene, width: Number(w), height: Number(h), frames: Number(n) };
@@ -46,15 +47,7 @@ function put(i: number): void {
   guestCpuNs += usNs(process.cpuUsage(c1));
 }
 
-let pending = "";
-process.stdin.on("data", (chunk: Buffer) => {
-  pending += chunk.toString("latin1");
-  for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
-    const m = /^put (\d+)$/.exec(pending.slice(0, nl));
-    pending = pending.slice(nl + 1);
-    if (m) put(Number(m[1]));
-  }
-});
+onPutCommands(put);
 process.stdin.on("end", () => {
   void server.close().then(() => {
     consumer.stop();
