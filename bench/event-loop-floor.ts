@@ -8,6 +8,7 @@
 import { connect, type Socket } from "node:net";
 import { LineChild } from "./line-child.ts";
 import { processCpuMs } from "./proc-stats.ts";
+import { untilSlot } from "./frame-slot.ts";
 
 export interface EventLoopFloor {
   frames: number;
@@ -47,7 +48,7 @@ async function floorOf(name: string, command: string, args: string[], warm: numb
     for (let i = 0; i < warm + frames; i++) {
       if (i === warm) start = processCpuMs(server.pid);
       slot += FRAME_MS;
-      while (performance.now() < slot) await new Promise((r) => setTimeout(r, Math.max(0, slot - performance.now() - 1)));
+      await untilSlot(slot);
       const got = new Promise<void>((resolve) => (whole = resolve));
       server.send(`put ${i}`);
       await server.expect("ready", 10_000, i);

@@ -20,6 +20,7 @@ import { NoneSecurity } from "../src/rfb/security/none.ts";
 import { RfbServer } from "../src/rfb/server.ts";
 import { mbochsWithGuestVcpu, sceneSpec } from "./model-display.ts";
 import { newThreads, threadsCpuMs } from "./thread-cpu.ts";
+import { untilSlot } from "./frame-slot.ts";
 
 export type ServerScene = "desktop" | "video" | "typing";
 
@@ -105,7 +106,7 @@ export async function benchServer(
     const start = performance.now();
     for (let i = 0; i < count; i++) {
       const slot = start + (i * 1000) / 60;
-      while (performance.now() < slot) await new Promise((r) => setTimeout(r, Math.max(0, slot - performance.now() - 1)));
+      await untilSlot(slot);
       const shown = Math.max(await drawn, slot);
       // frame i is on screen: the guest starts frame i+1 in its back buffer at once, as a compositor does
       // after a flip, while the consumer reads frame i from the front buffer

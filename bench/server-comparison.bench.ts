@@ -19,6 +19,7 @@ import { LineChild } from "./line-child.ts";
 import { peerTools, type PeerTools } from "./peers/peer-tools.ts";
 import { processCpuMs, processRssBytes } from "./proc-stats.ts";
 import { ENCODING_SETTINGS } from "./rfb-server.bench.ts";
+import { untilSlot } from "./frame-slot.ts";
 
 export const SERVERS = ["ours", "libvncserver", "xvnc"] as const;
 export type ServerKind = (typeof SERVERS)[number];
@@ -163,7 +164,7 @@ export async function compareOne(kind: ServerKind, file: FrameFile, encoding: st
       // the client arms itself for frame i once it has frame i-1; after a miss it is told to
       if (!armed) client.send(`expect ${i}`);
       await client.expect("armed", 30_000, i);
-      while (performance.now() < slot) await new Promise((r) => setTimeout(r, Math.max(0, slot - performance.now() - 1)));
+      await untilSlot(slot);
       server.feeder.send(`put ${i}`);
       const [, , readyNs, guestNs] = await server.feeder.expect("ready", 30_000, i);
       const got = await client.next("got", timeoutMs, i);
