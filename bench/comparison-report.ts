@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { barChartSvg } from "./svg-bar-chart.ts";
-import { SERVERS, type ComparisonReport, type ComparisonRow } from "./server-comparison.bench.ts";
+import { SERVERS, type ComparisonReport, type ComparisonRow, type WarmUp } from "./server-comparison.bench.ts";
 
 const LOSSLESS = new Set(["raw", "hextile", "zrle", "tight"]);
 const ENCODING_LABEL: Record<string, string> = { raw: "Raw", hextile: "Hextile", zrle: "ZRLE", tight: "Tight", "tight-jpeg-q80": "Tight JPEG q80" };
@@ -51,6 +51,19 @@ const ratioCell = (r: number, goal: ((r: number) => boolean) | undefined): strin
   // near 1 two decimals would hide which side of the goal a ratio is on
   Number.isNaN(r) ? "– (peer's CPU read as 0)" : `${Math.abs(r - 1) < 0.005 ? r.toFixed(3) : n2(r)}×${goal ? ` ${mark(goal(r))}` : ""}`;
 
+/** What each server played before its measured pass: the plan, and the frames the rows report. */
+function warmUpText(warmUp: WarmUp, rows: readonly ComparisonRow[]): string {
+  const frames = rows.map((r) => r.warmUpFrames);
+  const least = Math.min(...frames);
+  const most = Math.max(...frames);
+  const shown = least === most ? `${least}` : `${least}–${most}`;
+  const rule =
+    warmUp.minFrames > 0
+      ? `in whole passes until it has been shown ${warmUp.minFrames} frames or ${warmUp.maxMs / 1000} s went by (our server's JIT settles only after hundreds of frames)`
+      : "once";
+  return `Each server first plays the recording unmeasured, ${rule}: ${shown} frames in this run. Then once more, measured (frames 1…n−1 of that pass): steady state, not start-up.`;
+}
+
 export function comparisonMarkdown(report: ComparisonReport, date: string, charts: string[]): string {
   const L: string[] = [];
   const cpu = cpus()[0]?.model ?? "?";
@@ -59,8 +72,8 @@ export function comparisonMarkdown(report: ComparisonReport, date: string, chart
   L.push(`Node ${process.version}; ${cpus().length} vCPU ${cpu}; libvncserver ${report.versions.libvncserver}; TigerVNC Xvnc ${report.versions.xvnc}.`);
   L.push("Absolute times drift on this shared machine; the ratios, measured in one run, are what count.");
   L.push("");
-  L.push("Method (bench/server-comparison.bench.ts, docs/benchmarks.md): each guest workload is recorded once to raw frames; every server is fed the same frames; frame i is put at its 60 Hz slot but not before frame i-1 was fully received (5 s / 10 s at 4K, then given up). Each server plays the recording once unmeasured, then again measured (frames 1…n−1 of the second pass): steady state, not start-up. One viewer for all (our RFB client, its own process; every frame read and its changed blocks found before it connects): ContinuousUpdates where the server has them, else one incremental request re-sent as each update arrives.");
-  L.push("- **ours**: the frames copied into a model mbochs vGPU's VRAM by its guest (desktop: two buffers, page flips), the display consumer, our server; a child process. CPU: the process's threads' time on CPU from /proc (schedstat, ns) minus the guest's copy (timed with process.cpuUsage around it; nothing else of ours runs then).");
+  L.push(`Method (bench/server-comparison.bench.ts, docs/benchmarks.md): each guest workload is recorded once to raw frames; every server is fed the same frames; frame i is put at its 60 Hz slot but not before frame i-1 was fully received (5 s / 10 s at 4K, then given up). ${warmUpText(report.warmUp, report.rows)} One viewer for all (our RFB client, its own process; every frame read and its changed blocks found before it connects): ContinuousUpdates where the server has them, else one incremental request re-sent as each update arrives.`);
+  L.push("- **ours**: the frames copied into a model mbochs vGPU's VRAM by its guest (desktop: two buffers, page flips), the display consumer, our server; a child process. CPU: the process's threads' time on CPU from /proc (schedstat, ns) minus the guest's copy (timed with the main thread's CPU clock around it).");
   L.push("- **libvncserver**: bench/peers/libvncserver-feeder.c reads each frame into a guest buffer, compares it with the server's framebuffer in 16-pixel blocks (memcmp), copies changed blocks and marks QEMU-style rectangles. CPU: the process's threads' from /proc minus the frame read (thread CPU clock).");
   L.push("- **Xvnc**: bench/peers/xshm-feeder.c puts each whole frame with XShmPutImage; Xvnc finds the changes itself. CPU: the Xvnc process's threads' from /proc (its copy out of the shared segment included; the X client's is not).");
   L.push("- At 1080p each server ran twice per typing/desktop scene and encoding, interleaved with the others, and the run with more frames per second is kept (other work on the shared machine stalls a run now and then); video and 4K ran once.");

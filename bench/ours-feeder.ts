@@ -7,8 +7,8 @@
  *   node --import tsx bench/ours-feeder.ts <frames file> <scene> <width> <height> <frames>
  * stdout "listening <port>"; stdin "put <i>" -> "ready <i> <frame-ready CLOCK_MONOTONIC ns> <guest CPU ns so far>"
  * The guest's copy (pread into VRAM + the flip) and this script's own talking to the bench are timed with
- * process.cpuUsage() around them — nothing else of ours runs then, as the bench waits for the previous frame
- * to be delivered — and reported, so the bench counts only the consumer's and server's share of the CPU.
+ * the main thread's CPU clock around them (both run on it) and reported, so the bench counts only the
+ * consumer's and server's share of the CPU.
  */
 import { openSync } from "node:fs";
 import { NoneSecurity } from "../src/rfb/security/none.ts";
@@ -16,6 +16,7 @@ import { RfbServer } from "../src/rfb/server.ts";
 import { readFrame, type FrameFile, type RecordedScene } from "./frame-recording.ts";
 import { mbochsWithConsumer } from "./model-display.ts";
 import { onPutCommands } from "./put-commands.ts";
+import { callingThreadCpuNs } from "./thread-cpu.ts";
 
 const [path, scene, w, h, n] = process.argv.slice(2);
 const file: FrameFile = { path: path!, scene: scene as RecordedScene, width: Number(w), height: Number(h), frames: Number(n) };
@@ -32,19 +33,18 @@ const { tcp } = await server.listen();
 console.log(`listening ${tcp!.port}`);
 
 let guestCpuNs = 0;
-const usNs = (c: NodeJS.CpuUsage): number => (c.user + c.system) * 1000;
 
 function put(i: number): void {
-  const c0 = process.cpuUsage();
+  const c0 = callingThreadCpuNs();
   const n = flips ? i % 2 : 0;
   readFrame(fd, file, i, buffers[n]!.pixels);
   display.present(n);
   const ready = process.hrtime.bigint();
-  guestCpuNs += usNs(process.cpuUsage(c0));
+  guestCpuNs += callingThreadCpuNs() - c0;
   consumer.refresh(); // the consumer's next tick; its compare, copy and the encodes it triggers are ours
-  const c1 = process.cpuUsage();
+  const c1 = callingThreadCpuNs();
   process.stdout.write(`ready ${i} ${ready} ${guestCpuNs}\n`);
-  guestCpuNs += usNs(process.cpuUsage(c1));
+  guestCpuNs += callingThreadCpuNs() - c1;
 }
 
 onPutCommands(put);

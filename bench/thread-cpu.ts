@@ -3,6 +3,7 @@
  * thread's work (a guest vCPU drawing frames) out of the process CPU it charges to the server.
  */
 import { readdirSync } from "node:fs";
+import koffi from "koffi";
 import { taskCpuMs } from "./proc-stats.ts";
 
 /** The ids of this process's threads now. */
@@ -39,4 +40,19 @@ export function threadsCpuMs(tids: readonly number[]): number {
     }
   }
   return ms;
+}
+
+const CLOCK_THREAD_CPUTIME_ID = 3;
+let clockGettime: ((clock: number, ts: BigInt64Array) => number) | undefined;
+const timespec = new BigInt64Array(2);
+
+/**
+ * CPU time of the calling thread so far, in ns (clock_gettime(CLOCK_THREAD_CPUTIME_ID), as the C feeders
+ * read it). Unlike process.cpuUsage() it leaves out what V8's compiler and GC threads do meanwhile, and
+ * costs one cheap syscall instead of a getrusage that walks every thread.
+ */
+export function callingThreadCpuNs(): number {
+  clockGettime ??= koffi.load("libc.so.6").func("clock_gettime", "int", ["int", "void *"]) as (clock: number, ts: BigInt64Array) => number;
+  if (clockGettime(CLOCK_THREAD_CPUTIME_ID, timespec) !== 0) throw new Error("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+  return Number(timespec[0]!) * 1e9 + Number(timespec[1]!);
 }

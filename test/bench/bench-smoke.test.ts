@@ -6,6 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { recordedFrames } from "../../bench/frame-recording.ts";
+import { peerTools } from "../../bench/peers/peer-tools.ts";
+import { compareOne } from "../../bench/server-comparison.bench.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -25,6 +28,8 @@ test("the quick bench runs the QUERY_GFX_PLANE benchmark and reports calls/s and
     const mine = rows.filter((row) => row.server === server);
     assert.deepEqual(mine.map((row) => row.encoding), ["raw", "tight"], server);
     for (const row of mine) {
+      // quick: frame 0, then one unmeasured pass over the 6 frames (its last put is frame 0 again)
+      assert.equal(row.warmUpFrames, 7, `${server} ${row.encoding}`);
       assert.ok(row.frames > 0 && row.delivered > 0, `${server} ${row.encoding}: ${row.delivered}/${row.frames} frames delivered`);
       assert.ok(row.bytesPerFrame > 0 && row.fps > 0, `${server} ${row.encoding}: ${row.bytesPerFrame} bytes/frame, ${row.fps} fps`);
     }
@@ -55,4 +60,16 @@ test("the quick bench runs the QUERY_GFX_PLANE benchmark and reports calls/s and
   assert.ok(query.callsPerSecond > 0 && Number.isFinite(query.callsPerSecond));
   assert.equal(typeof query.alloc.bytesPerIteration, "number");
   assert.equal(typeof query.alloc.exact, "boolean");
+});
+
+test("a server is warmed up in whole passes until it was shown the frames asked for, or the time is up", async () => {
+  const file = recordedFrames("desktop", 320, 240, 6);
+  const tools = peerTools();
+  const byFrames = await compareOne("ours", file, "raw", tools, { minFrames: 20, maxMs: 60_000 });
+  // frame 0, then passes of 6 puts (frames 1..5 and back to 0) until 20 were shown: four passes
+  assert.equal(byFrames.warmUpFrames, 1 + 4 * 6);
+  assert.equal(byFrames.delivered, 5);
+  const byTime = await compareOne("ours", file, "raw", tools, { minFrames: 1_000, maxMs: 0 });
+  assert.equal(byTime.warmUpFrames, 1 + 6, "the time was up after the first pass");
+  assert.equal(byTime.delivered, 5);
 });
