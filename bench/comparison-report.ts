@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { barChartSvg } from "./svg-bar-chart.ts";
-import { SERVERS, type ComparisonReport, type ComparisonRow, type WarmUp } from "./server-comparison.bench.ts";
+import { SERVERS, type ComparisonReport, type ComparisonRow, type PlayBudget, type PlayPlan } from "./server-comparison.bench.ts";
 
 const LOSSLESS = new Set(["raw", "hextile", "zrle", "tight"]);
 const ENCODING_LABEL: Record<string, string> = { raw: "Raw", hextile: "Hextile", zrle: "ZRLE", tight: "Tight", "tight-jpeg-q80": "Tight JPEG q80" };
@@ -51,17 +51,19 @@ const ratioCell = (r: number, goal: ((r: number) => boolean) | undefined): strin
   // near 1 two decimals would hide which side of the goal a ratio is on
   Number.isNaN(r) ? "– (peer's CPU read as 0)" : `${Math.abs(r - 1) < 0.005 ? r.toFixed(3) : n2(r)}×${goal ? ` ${mark(goal(r))}` : ""}`;
 
-/** What each server played before its measured pass: the plan, and the frames the rows report. */
-function warmUpText(warmUp: WarmUp, rows: readonly ComparisonRow[]): string {
-  const frames = rows.map((r) => r.warmUpFrames);
-  const least = Math.min(...frames);
-  const most = Math.max(...frames);
-  const shown = least === most ? `${least}` : `${least}–${most}`;
-  const rule =
-    warmUp.minFrames > 0
-      ? `in whole passes until it has been shown ${warmUp.minFrames} frames or ${warmUp.maxMs / 1000} s went by (our server's JIT settles only after hundreds of frames)`
-      : "once";
-  return `Each server first plays the recording unmeasured, ${rule}: ${shown} frames in this run. Then once more, measured (frames 1…n−1 of that pass): steady state, not start-up.`;
+/** How long each server played, unmeasured and measured: the plan, and the frames the rows report. */
+function playText(play: PlayPlan, rows: readonly ComparisonRow[]): string {
+  const span = (xs: number[]): string => {
+    const least = Math.min(...xs);
+    const most = Math.max(...xs);
+    return least === most ? `${least}` : `${least}–${most}`;
+  };
+  const passes = (b: PlayBudget): string => (b.minFrames > 0 ? `in whole passes until ${b.minFrames} frames or ${b.maxMs / 1000} s` : "once");
+  return (
+    `Each server first plays the recording unmeasured, ${passes(play.warmUp)} (our server's JIT settles only after hundreds of frames): ` +
+    `${span(rows.map((r) => r.warmUpFrames))} frames in this run. Then it is measured, ${passes(play.measure)} (frames 1…n−1 of each pass; ` +
+    `the jumps back to frame 0 are not measured): ${span(rows.map((r) => r.frames))} frames. Steady state, not start-up.`
+  );
 }
 
 export function comparisonMarkdown(report: ComparisonReport, date: string, charts: string[]): string {
@@ -72,7 +74,7 @@ export function comparisonMarkdown(report: ComparisonReport, date: string, chart
   L.push(`Node ${process.version}; ${cpus().length} vCPU ${cpu}; libvncserver ${report.versions.libvncserver}; TigerVNC Xvnc ${report.versions.xvnc}.`);
   L.push("Absolute times drift on this shared machine; the ratios, measured in one run, are what count.");
   L.push("");
-  L.push(`Method (bench/server-comparison.bench.ts, docs/benchmarks.md): each guest workload is recorded once to raw frames; every server is fed the same frames; frame i is put at its 60 Hz slot but not before frame i-1 was fully received (5 s / 10 s at 4K, then given up). ${warmUpText(report.warmUp, report.rows)} One viewer for all (our RFB client, its own process; every frame read and its changed blocks found before it connects): ContinuousUpdates where the server has them, else one incremental request re-sent as each update arrives.`);
+  L.push(`Method (bench/server-comparison.bench.ts, docs/benchmarks.md): each guest workload is recorded once to raw frames; every server is fed the same frames; frame i is put at its 60 Hz slot but not before frame i-1 was fully received (5 s / 10 s at 4K, then given up). ${playText(report.play, report.rows)} One viewer for all (our RFB client, its own process; every frame read and its changed blocks found before it connects): ContinuousUpdates where the server has them, else one incremental request re-sent as each update arrives.`);
   L.push("- **ours**: the frames copied into a model mbochs vGPU's VRAM by its guest (desktop: two buffers, page flips), the display consumer, our server; a child process. CPU: the process's threads' time on CPU from /proc (schedstat, ns) minus the guest's copy (timed with the main thread's CPU clock around it).");
   L.push("- **libvncserver**: bench/peers/libvncserver-feeder.c reads each frame into a guest buffer, compares it with the server's framebuffer in 16-pixel blocks (memcmp), copies changed blocks and marks QEMU-style rectangles. CPU: the process's threads' from /proc minus the frame read (thread CPU clock).");
   L.push("- **Xvnc**: bench/peers/xshm-feeder.c puts each whole frame with XShmPutImage; Xvnc finds the changes itself. CPU: the Xvnc process's threads' from /proc (its copy out of the shared segment included; the X client's is not).");

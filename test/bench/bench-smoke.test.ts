@@ -23,13 +23,14 @@ test("the quick bench runs the QUERY_GFX_PLANE benchmark and reports calls/s and
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   // the side-by-side with libvncserver and Xvnc: a row per server for each encoding, every frame delivered
-  const rows = report.comparison.rows as Array<{ server: string; encoding: string; frames: number; delivered: number; bytesPerFrame: number; fps: number }>;
+  const rows = report.comparison.rows as Array<{ server: string; encoding: string; frames: number; warmUpFrames: number; delivered: number; bytesPerFrame: number; fps: number }>;
   for (const server of ["ours", "libvncserver", "xvnc"]) {
     const mine = rows.filter((row) => row.server === server);
     assert.deepEqual(mine.map((row) => row.encoding), ["raw", "tight"], server);
     for (const row of mine) {
-      // quick: frame 0, then one unmeasured pass over the 6 frames (its last put is frame 0 again)
+      // quick: frame 0, one unmeasured pass over frames 1..5, frame 0 again; then one measured pass
       assert.equal(row.warmUpFrames, 7, `${server} ${row.encoding}`);
+      assert.equal(row.frames, 5, `${server} ${row.encoding}`);
       assert.ok(row.frames > 0 && row.delivered > 0, `${server} ${row.encoding}: ${row.delivered}/${row.frames} frames delivered`);
       assert.ok(row.bytesPerFrame > 0 && row.fps > 0, `${server} ${row.encoding}: ${row.bytesPerFrame} bytes/frame, ${row.fps} fps`);
     }
@@ -62,14 +63,17 @@ test("the quick bench runs the QUERY_GFX_PLANE benchmark and reports calls/s and
   assert.equal(typeof query.alloc.exact, "boolean");
 });
 
-test("a server is warmed up in whole passes until it was shown the frames asked for, or the time is up", async () => {
+test("a server plays whole passes until it was shown the frames asked for, or the time is up: warm-up and measured", async () => {
   const file = recordedFrames("desktop", 320, 240, 6);
   const tools = peerTools();
-  const byFrames = await compareOne("ours", file, "raw", tools, { minFrames: 20, maxMs: 60_000 });
-  // frame 0, then passes of 6 puts (frames 1..5 and back to 0) until 20 were shown: four passes
-  assert.equal(byFrames.warmUpFrames, 1 + 4 * 6);
-  assert.equal(byFrames.delivered, 5);
-  const byTime = await compareOne("ours", file, "raw", tools, { minFrames: 1_000, maxMs: 0 });
-  assert.equal(byTime.warmUpFrames, 1 + 6, "the time was up after the first pass");
+  const byFrames = await compareOne("ours", file, "raw", tools, { warmUp: { minFrames: 20, maxMs: 60_000 }, measure: { minFrames: 12, maxMs: 60_000 } });
+  // frame 0; four passes of frames 1..5 (20 frames), each later one after frame 0 again; frame 0 before the measured play
+  assert.equal(byFrames.warmUpFrames, 1 + 20 + 4);
+  // three measured passes of 5 frames reach 12; every one delivered
+  assert.equal(byFrames.frames, 15);
+  assert.equal(byFrames.delivered, 15);
+  const byTime = await compareOne("ours", file, "raw", tools, { warmUp: { minFrames: 1_000, maxMs: 0 }, measure: { minFrames: 1_000, maxMs: 0 } });
+  assert.equal(byTime.warmUpFrames, 1 + 5 + 1, "the time was up after the first warm-up pass");
+  assert.equal(byTime.frames, 5, "and after the first measured pass");
   assert.equal(byTime.delivered, 5);
 });

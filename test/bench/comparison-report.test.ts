@@ -25,7 +25,7 @@ function row(server: ServerKind, encoding: string, cpu: number, bytes: number, f
   };
 }
 
-const warmUp = { minFrames: 360, maxMs: 8000 };
+const play = { warmUp: { minFrames: 360, maxMs: 8000 }, measure: { minFrames: 180, maxMs: 6000 } };
 
 const rows = [
   row("ours", "tight", 4, 1000, 60),
@@ -47,7 +47,7 @@ test("ratios divide our figure by the best peer's: least CPU, fewest bytes, most
 });
 
 test("the results file marks the goals: CPU and bytes only on lossless encodings, fps everywhere", () => {
-  const report: ComparisonReport = { quick: false, rows, baselines: [], versions: { libvncserver: "0.9.14", xvnc: "1.12.0" }, warmUp };
+  const report: ComparisonReport = { quick: false, rows, baselines: [], versions: { libvncserver: "0.9.14", xvnc: "1.12.0" }, play };
   const md = comparisonMarkdown(report, "2026-01-02", ["a.svg"]);
   assert.match(md, /^# Server comparison, 2026-01-02$/m);
   assert.match(md, /\| desktop \| 1080p \| Tight \| 2\.00× ✗ \| 1\.11× ✗ \| 1\.09× ✓ \|/);
@@ -56,24 +56,26 @@ test("the results file marks the goals: CPU and bytes only on lossless encodings
   assert.match(md, /!\[a\.svg\]\(a\.svg\)/);
 });
 
-test("the method says how long each server was warmed up: the rule and the frames the rows report", () => {
+test("the method says how long each server played, unmeasured and measured: the rules and the frames the rows report", () => {
   const versions = { libvncserver: "0.9.14", xvnc: "1.12.0" };
-  const varied = rows.map((r, i) => ({ ...r, warmUpFrames: i === 0 ? 93 : 368 }));
-  const md = comparisonMarkdown({ quick: false, rows: varied, baselines: [], versions, warmUp }, "2026-01-02", []);
-  assert.match(md, /in whole passes until it has been shown 360 frames or 8 s went by .*: 93–368 frames in this run\./);
-  const once = comparisonMarkdown({ quick: true, rows, baselines: [], versions, warmUp: { minFrames: 0, maxMs: 0 } }, "2026-01-02", []);
-  assert.match(once, /plays the recording unmeasured, once: 368 frames in this run\./);
+  const varied = rows.map((r, i) => ({ ...r, warmUpFrames: i === 0 ? 93 : 368, frames: i === 0 ? 45 : 180 }));
+  const md = comparisonMarkdown({ quick: false, rows: varied, baselines: [], versions, play }, "2026-01-02", []);
+  assert.match(md, /unmeasured, in whole passes until 360 frames or 8 s \(.*\): 93–368 frames in this run\./);
+  assert.match(md, /Then it is measured, in whole passes until 180 frames or 6 s \(.*\): 45–180 frames\./);
+  const quickPlay = { warmUp: { minFrames: 0, maxMs: 0 }, measure: { minFrames: 0, maxMs: 0 } };
+  const once = comparisonMarkdown({ quick: true, rows, baselines: [], versions, play: quickPlay }, "2026-01-02", []);
+  assert.match(once, /plays the recording unmeasured, once \(.*\): 368 frames in this run\. Then it is measured, once \(.*\): 45 frames\./);
 });
 
 test("the event-loop floor gets its section when measured, with the two floors and their difference", () => {
   const versions = { libvncserver: "0.9.14", xvnc: "1.12.0" };
-  const measured = comparisonMarkdown({ quick: false, rows, baselines: [], floor: { frames: 300, cMs: 0.115, nodeMs: 0.426 }, versions, warmUp }, "2026-01-02", []);
+  const measured = comparisonMarkdown({ quick: false, rows, baselines: [], floor: { frames: 300, cMs: 0.115, nodeMs: 0.426 }, versions, play }, "2026-01-02", []);
   assert.match(measured, /^## Event-loop floor$/m);
   assert.match(measured, /300 frames at 60 Hz/);
   assert.match(measured, /\| C \(select, read, writev\) \| 0\.12 \|/);
   assert.match(measured, /\| Node \(event loop, streams, socket\) \| 0\.43 \|/);
   assert.match(measured, /\| Node − C \| 0\.31 \|/);
-  assert.doesNotMatch(comparisonMarkdown({ quick: false, rows, baselines: [], versions, warmUp }, "2026-01-02", []), /Event-loop floor/);
+  assert.doesNotMatch(comparisonMarkdown({ quick: false, rows, baselines: [], versions, play }, "2026-01-02", []), /Event-loop floor/);
 });
 
 test("a bar chart has one bar per finite value, none for missing ones or for zero on a log axis", () => {
