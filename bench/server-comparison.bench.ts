@@ -187,7 +187,7 @@ export const STEADY_STATE_PLAY: PlayPlan = { warmUp: STEADY_STATE_WARM_UP, measu
 /** The quick bench proves the bench works: one pass each. */
 export const QUICK_PLAY: PlayPlan = { warmUp: { minFrames: 0, maxMs: 0 }, measure: { minFrames: 0, maxMs: 0 } };
 
-/** What a measured pass adds up. */
+/** What the passes of one play add up (the warm-up's are counted, never reported but for their frames). */
 interface Tally {
   passes: number;
   frames: number;
@@ -339,7 +339,7 @@ export interface ComparisonPlan {
   sizes: Array<[number, number]>;
   scenes: RecordedScene[];
   encodings: string[];
-  /** frames recorded per scene and height (frame 0 warms up, the rest are measured) */
+  /** frames recorded per scene and height (a pass plays frames 1…n−1 after frame 0; see PlayBudget) */
   frames: (scene: RecordedScene, height: number) => number;
   baselineFrames: (height: number) => number;
   /** runs per server and encoding, interleaved across the servers; the one with the most fps is kept */
