@@ -3,8 +3,11 @@
  * drift across the screen and redraw their contents every frame (a scrolling terminal, a bar chart, a
  * photo viewer, a notes editor), and an arrow pointer that follows pointer input.
  *
- * Every frame is drawn whole into the back buffer and then presented, so two framebuffers alternate (a
- * page-flipping compositor); on a one-buffer display it draws into the shown buffer. The pointer is put on
+ * Every frame is drawn into the back buffer and then presented, so two framebuffers alternate (a
+ * page-flipping compositor); on a one-buffer display it draws into the shown buffer. Like a compositor that
+ * knows its buffers' age, it restores the wallpaper only where that buffer had windows (or the pointer)
+ * when it was last drawn and no window is now, then draws the panel and every window whole: the frame is
+ * the same as a whole redraw (option repaint: "whole" draws that, for comparison). The pointer is put on
  * the cursor plane when the display has one (moveCursor gets the image's top-left: pointer − hotspot, as a
  * DRM cursor plane's CRTC_X/Y and i915's CURPOS take it), else it is drawn into the frame last.
  *
@@ -20,6 +23,7 @@ import { arrowCursor } from "./cursor-image.ts";
 import { blit, blitAlpha, createImage, drawText, fillRect, rgb, strokeRect, subImage, textWidth, verticalGradient } from "./draw.ts";
 import { Buttons, Keyboard, Keysym, type InputEvent } from "./input.ts";
 import { Prng } from "./prng.ts";
+import { RepaintTracker, subtractRects, type Rect } from "./repaint-tracker.ts";
 import { FlipTracker, WorkloadBase, type SwitchableWorkload } from "./workload.ts";
 
 export interface DesktopOptions {
@@ -28,6 +32,11 @@ export interface DesktopOptions {
   /** wall-clock time at virtual time 0 (default 2025-03-14 09:26:53 UTC) */
   epochMs?: number;
   hostname?: string;
+  /**
+   * "damage" (default): restore the wallpaper only where the buffer last had windows; "whole": redraw the
+   * whole frame every time. The frames are the same; "whole" costs the full frame's memory traffic.
+   */
+  repaint?: "damage" | "whole";
 }
 
 type WindowKind = "terminal" | "chart" | "photo" | "notes";
@@ -62,6 +71,8 @@ const BORDER = 1;
 const DEFAULT_EPOCH_MS = Date.UTC(2025, 2, 14, 9, 26, 53);
 const TERMINAL_LINE_MS = 120;
 const MAX_NOTES = 4000;
+/** how far a window's drop shadow is offset right and down */
+const SHADOW = 6;
 
 export class DesktopWorkload extends WorkloadBase implements SwitchableWorkload {
   readonly name = "desktop";
@@ -85,6 +96,9 @@ export class DesktopWorkload extends WorkloadBase implements SwitchableWorkload 
   private suspended = false;
   private cursorShown: { x: number; y: number } | undefined;
   private frameCount = 0;
+  private readonly repaint = new RepaintTracker();
+  /** what this frame drew over the wallpaper, outside the panel (reused every frame) */
+  private readonly drawnRects: Rect[] = [];
 
   constructor(private readonly options: DesktopOptions) {
     super();
@@ -155,12 +169,15 @@ export class DesktopWorkload extends WorkloadBase implements SwitchableWorkload 
 
   suspend(): void {
     this.suspended = true;
+    // other workloads draw into the buffers meanwhile
+    this.repaint.forget();
     if (this.display.hasCursor) this.display.setCursor(undefined);
     this.cursorShown = undefined;
   }
 
   resume(): void {
     this.suspended = false;
+    this.repaint.forget();
   }
 
   resized(): void {
@@ -198,7 +215,7 @@ export class DesktopWorkload extends WorkloadBase implements SwitchableWorkload 
     const display = flips.display;
     const back = flips.back();
     const img = display.buffer(back);
-    this.draw(img, tMs);
+    this.draw(img, back, tMs);
     if (display.hasCursor) {
       if (!this.cursorShown) display.setCursor(this.cursor);
       const x = this.pointer.x - this.cursor.hotX;
@@ -208,8 +225,12 @@ export class DesktopWorkload extends WorkloadBase implements SwitchableWorkload 
         this.cursorShown = { x, y };
       }
     } else {
-      blitAlpha(img, this.pointer.x - this.cursor.hotX, this.pointer.y - this.cursor.hotY, this.cursor);
+      const x = this.pointer.x - this.cursor.hotX;
+      const y = this.pointer.y - this.cursor.hotY;
+      blitAlpha(img, x, y, this.cursor);
+      this.drawnRects.push({ x, y, w: this.cursor.width, h: this.cursor.height });
     }
+    this.repaint.drawn(back, img, this.drawnRects);
     flips.present(back);
     this.frameCount++;
   }
@@ -249,6 +270,7 @@ export class DesktopWorkload extends WorkloadBase implements SwitchableWorkload 
   private layout(): void {
     const m = this.mode;
     this.wallpaper = makeWallpaper(m.width, m.height, new Prng(this.options.seed).fork("wallpaper"));
+    this.repaint.forget();
     for (const w of this.windows) {
       w.w = Math.max(160, Math.min(m.width, Math.round(m.width * w.fw)));
       w.h = Math.max(120, Math.min(m.height - PANEL_H, Math.round(m.height * w.fh)));
@@ -281,10 +303,26 @@ export class DesktopWorkload extends WorkloadBase implements SwitchableWorkload 
     }
   }
 
-  private draw(img: LinearImage, tMs: number): void {
-    blit(img, 0, 0, this.wallpaper!);
+  /**
+   * The wallpaper where buffer `back` had windows (all of it when that is not known), then the panel and
+   * the windows, each whole. Records in drawnRects where this frame drew over the wallpaper (the panel is
+   * redrawn whole every frame, so it is not in there).
+   */
+  private draw(img: LinearImage, back: number, tMs: number): void {
+    const wallpaper = this.wallpaper!;
+    const stale = this.options.repaint === "whole" ? undefined : this.repaint.staleRects(back, img);
+    // the windows are opaque and drawn whole: no wallpaper is needed under them
+    if (stale) for (const r of subtractRects(stale, this.windows)) blit(img, r.x, r.y, wallpaper, r.x, r.y, r.w, r.h);
+    else blit(img, 0, 0, wallpaper);
+    this.drawnRects.length = 0;
     this.drawPanel(img, tMs);
-    for (let i = 0; i < this.windows.length; i++) this.drawWindow(img, this.windows[i]!, i === this.focused, tMs);
+    for (let i = 0; i < this.windows.length; i++) {
+      const w = this.windows[i]!;
+      this.drawWindow(img, w, i === this.focused, tMs);
+      // the title is drawn unclipped, so on a narrow window it runs past the right edge
+      const right = Math.max(w.x + w.w + SHADOW, w.x + 8 + textWidth(this.font, w.title));
+      this.drawnRects.push({ x: w.x, y: w.y, w: right - w.x, h: w.h + SHADOW });
+    }
   }
 
   private drawPanel(img: LinearImage, tMs: number): void {
@@ -299,7 +337,9 @@ export class DesktopWorkload extends WorkloadBase implements SwitchableWorkload 
   }
 
   private drawWindow(img: LinearImage, w: Win, focused: boolean, tMs: number): void {
-    fillRect(img, w.x + 6, w.y + 6, w.w, w.h, 0x101216);
+    // The drop shadow: only its strips right of and below the window, as the window covers the rest of it.
+    fillRect(img, w.x + w.w, w.y + SHADOW, SHADOW, w.h, 0x101216);
+    fillRect(img, w.x + SHADOW, w.y + w.h, w.w - SHADOW, SHADOW, 0x101216);
     fillRect(img, w.x, w.y, w.w, TITLE_H, focused ? w.accent : 0x4a4d55);
     drawText(img, this.font, w.x + 8, w.y + 3, w.title, 0xffffff);
     for (let i = 0; i < 3; i++) fillRect(img, w.x + w.w - 20 - i * 18, w.y + 6, 10, 10, [0xe0443e, 0xdea123, 0x1aab29][i]!);
