@@ -21,6 +21,7 @@ import { RfbServer } from "../src/rfb/server.ts";
 import { mbochsWithGuestVcpu, sceneSpec } from "./model-display.ts";
 import { newThreads, threadsCpuMs } from "./thread-cpu.ts";
 import { untilSlot } from "./frame-slot.ts";
+import { cpuListOf, cpuPlacement, pinnedCommand, pinProcess, pinThread } from "./cpu-pinning.ts";
 
 export type ServerScene = "desktop" | "video" | "typing";
 
@@ -30,6 +31,10 @@ export interface ServerBenchResult {
   height: number;
   encoding: string;
   clients: number;
+  /** the server's threads had CPU 0 to themselves; the guest's vCPU thread and the viewers ran on the others */
+  serverOneCore: boolean;
+  /** with serverOneCore: the CPUs the server, its guest's vCPU thread and the viewers were seen pinned to */
+  placement?: { server: string; guest: string; viewers: string };
   frames: number;
   fps: number;
   serverCpuMsPerFrame: number;
@@ -60,7 +65,9 @@ function percentile(xs: number[], p: number): number {
 
 /**
  * One scene × size × encoding × client count: `frames` measured after `warmFrames` served unmeasured (the
- * JIT compiling the hot code, caches and reused buffers settle first).
+ * JIT compiling the hot code, caches and reused buffers settle first). With `serverOneCore` the server's
+ * threads run on CPU 0 only and the guest's vCPU thread and the viewers on the other CPUs (issue 5's "on one
+ * core"); otherwise the scheduler places everything.
  */
 export async function benchServer(
   scene: ServerScene,
@@ -70,9 +77,16 @@ export async function benchServer(
   clients: number,
   frames: number,
   warmFrames = 60,
+  serverOneCore = false,
 ): Promise<ServerBenchResult> {
+  const cpus = serverOneCore ? cpuPlacement() : undefined;
+  if (cpus && !cpus.others) throw new Error("one core for the server needs a machine with two or more CPUs");
   await warmThreadPool();
   const { value: model, tids: guestThreads } = await newThreads(() => mbochsWithGuestVcpu(sceneSpec(scene, width, height), { refreshHz: 1 }));
+  if (cpus) {
+    pinProcess(process.pid, cpus.server);
+    for (const tid of guestThreads) pinThread(tid, cpus.others!);
+  }
   const { vcpu, consumer } = model;
   const keys = keysymEventsFor("the quick brown fox jumps over the lazy dog ");
   const typeInto = (i: number): void => {
@@ -84,12 +98,14 @@ export async function benchServer(
 
   const server = new RfbServer({ console: consumer.console, tcp: { host: "127.0.0.1", port: 0 }, security: [new NoneSecurity()], maxClients: clients + 4 });
   const { tcp } = await server.listen();
-  const child = spawn(process.execPath, ["--import", "tsx", CLIENT_SCRIPT, String(tcp!.port), String(clients), ENCODING_SETTINGS[encoding]!.join(","), "xrgb"], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  const viewerArgs = ["--import", "tsx", CLIENT_SCRIPT, String(tcp!.port), String(clients), ENCODING_SETTINGS[encoding]!.join(","), "xrgb"];
+  const [command, args] = cpus ? pinnedCommand(cpus.others!, process.execPath, viewerArgs) : [process.execPath, viewerArgs];
+  const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout! });
   const nextLine = (): Promise<string> => once(lines, "line").then(([l]) => l as string);
   if ((await nextLine()) !== "ready") throw new Error("bench clients failed to start");
+  // read back once the viewers run (before that the child may still be taskset, on the server's CPU)
+  const placement = cpus && { server: cpuListOf(process.pid), guest: cpuListOf(guestThreads[0]!), viewers: cpuListOf(child.pid!) };
 
   // woken by the connections themselves: a polling loop here would burn the core the server needs
   const caughtUp = (): Promise<boolean> => server.whenCaughtUp(5000);
@@ -134,12 +150,16 @@ export async function benchServer(
   await server.close();
   consumer.stop();
   await vcpu.terminate();
+  // the benchmarks after this one get the whole machine again
+  if (cpus) pinProcess(process.pid, cpus.all);
   return {
     scene,
     width,
     height,
     encoding,
     clients,
+    serverOneCore,
+    ...(placement && { placement }),
     frames,
     // the last frame owns its whole 60 Hz slot: a pipeline that keeps up reports 60, not more
     fps: (frames * 1000) / Math.max(wall, (frames * 1000) / 60),
@@ -172,6 +192,8 @@ export async function benchServerMatrix(quick: boolean): Promise<ServerBenchResu
   for (const [w, h] of sizes) {
     for (const scene of scenes) for (const enc of encodings) out.push(await benchServer(scene, w, h, enc, 1, frames(h), warm(scene)));
     for (const n of quick ? [3] : [10, 100]) out.push(await benchServer("desktop", w, h, "tight", n, frames(h), warm("desktop")));
+    // the target's "on one core": the server alone on CPU 0, the guest and the viewer on the others
+    if (cpuPlacement().others) out.push(await benchServer("desktop", w, h, "tight", 1, frames(h), warm("desktop"), true));
   }
   return out;
 }

@@ -92,7 +92,7 @@ if (json) {
   console.log("|---|---|---|---|---|---|");
   for (const r of server) {
     console.log(
-      `| ${r.scene} ${r.width}x${r.height}, ${r.encoding} | ${r.clients} | ${r.fps.toFixed(1)} | ${r.serverCpuMsPerFrame.toFixed(1)} | ` +
+      `| ${r.scene} ${r.width}x${r.height}, ${r.encoding}${r.serverOneCore ? ", server alone on one core" : ""} | ${r.clients} | ${r.fps.toFixed(1)} | ${r.serverCpuMsPerFrame.toFixed(1)} | ` +
         `${Math.round(r.bytesPerFrame).toLocaleString("en")} | ${r.latencyP50Ms.toFixed(1)} / ${r.latencyP95Ms.toFixed(1)} |`,
     );
   }

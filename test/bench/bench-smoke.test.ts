@@ -9,6 +9,9 @@ import { fileURLToPath } from "node:url";
 import { recordedFrames } from "../../bench/frame-recording.ts";
 import { peerTools } from "../../bench/peers/peer-tools.ts";
 import { compareOne } from "../../bench/server-comparison.bench.ts";
+import { cpuListOf, parseCpuList, pinProcess } from "../../bench/cpu-pinning.ts";
+import { benchServer } from "../../bench/rfb-server.bench.ts";
+import { threadIds } from "../../bench/thread-cpu.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -35,6 +38,11 @@ test("the quick bench runs the QUERY_GFX_PLANE benchmark and reports calls/s and
       assert.ok(row.bytesPerFrame > 0 && row.fps > 0, `${server} ${row.encoding}: ${row.bytesPerFrame} bytes/frame, ${row.fps} fps`);
     }
   }
+  // the VNC server end to end: every encoding, 3 viewers, and (on a machine with a core to spare) the server alone on one core
+  const server = report.server as Array<{ encoding: string; clients: number; serverOneCore: boolean; placement?: { server: string } }>;
+  const spare = parseCpuList(cpuListOf(process.pid)).length >= 2;
+  assert.deepEqual(server.map((row) => `${row.encoding} ${row.clients}${row.serverOneCore ? " one core" : ""}`), ["raw 1", "tight 1", "tight 3", ...(spare ? ["tight 1 one core"] : [])]);
+  if (spare) assert.equal(parseCpuList(server[3]!.placement!.server).length, 1);
   const [baseline] = report.comparison.baselines;
   assert.ok(baseline.memcmpMs >= 0 && baseline.zlib6Bytes > 0 && baseline.jpegBytes > 0 && baseline.oursDamageMs > 0);
   // the event-loop floor: both floor servers served every frame (a server that missed one would time out)
@@ -76,4 +84,31 @@ test("a server plays whole passes until it was shown the frames asked for, or th
   assert.equal(byTime.warmUpFrames, 1 + 5 + 1, "the time was up after the first warm-up pass");
   assert.equal(byTime.frames, 5, "and after the first measured pass");
   assert.equal(byTime.delivered, 5);
+});
+
+test("the server bench's one-core row: the server on one CPU, its guest and viewer on the others, and the machine given back after", async (t) => {
+  const before = cpuListOf(process.pid);
+  const cpus = parseCpuList(before);
+  if (cpus.length < 2) {
+    await assert.rejects(benchServer("desktop", 320, 240, "raw", 1, 3, 2, true), /two or more CPUs/);
+    return;
+  }
+  t.after(() => pinProcess(process.pid, before));
+  const r = await benchServer("desktop", 320, 240, "raw", 1, 3, 2, true);
+  assert.equal(r.serverOneCore, true);
+  const others = cpus.slice(1).join(",");
+  assert.deepEqual(parseCpuList(r.placement!.server), [cpus[0]!]);
+  assert.deepEqual(parseCpuList(r.placement!.guest), parseCpuList(others));
+  assert.deepEqual(parseCpuList(r.placement!.viewers), parseCpuList(others));
+  assert.equal(r.frames, 3);
+  assert.ok(r.fps > 0 && r.bytesPerFrame > 0, JSON.stringify(r));
+  assert.deepEqual(parseCpuList(cpuListOf(process.pid)), cpus, "this process may use every CPU again");
+  for (const tid of threadIds()) assert.deepEqual(parseCpuList(cpuListOf(tid)), cpus, `thread ${tid}`);
+});
+
+test("parseCpuList reads taskset's lists and refuses anything else", () => {
+  assert.deepEqual(parseCpuList("0"), [0]);
+  assert.deepEqual(parseCpuList("0-3,8,10-11\n"), [0, 1, 2, 3, 8, 10, 11]);
+  assert.throws(() => parseCpuList("0-"), /not a CPU list/);
+  assert.throws(() => parseCpuList("a"), /not a CPU list/);
 });
