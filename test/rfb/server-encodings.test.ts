@@ -123,6 +123,47 @@ test("ZRLE and Zlib streams: a client joining after others shares their bytes an
   }
 });
 
+test("small ZRLE and Zlib updates go on each client's own stream with history: a repeated glyph costs fewer bytes; late joiners and big shared updates in between stay pixel-exact", async () => {
+  for (const encoding of [Encoding.ZRLE, Encoding.Zlib]) {
+    const s = await startServer({ width: 160, height: 100 });
+    /** Draw letter `ch` as a two-colour 8x16 cell at column `col` of row 40, one frame of damage. */
+    const glyph = (col: number, ch: string): void => {
+      for (let y = 0; y < 16; y++) {
+        const bits = (ch.charCodeAt(0) * (y + 3)) & 0xff;
+        for (let x = 0; x < 8; x++) s.pixels[(40 + y) * s.width + col * 8 + x] = (bits >> (7 - x)) & 1 ? 0xf0f0f0 : 0x101010;
+      }
+      s.console.publishUpdate({ count: 1, rects: [{ x: col * 8, y: 40, w: 8, h: 16 }] });
+    };
+    /** Type one letter with the given clients asking; the bytes of each one's update. */
+    const type = async (clients: RfbClient[], col: number, ch: string): Promise<number[]> => {
+      const next = clients.map((c) => c.nextUpdate((u) => u.pixels > 0));
+      glyph(col, ch);
+      for (const c of clients) void c.requestUpdate({ incremental: true }).catch(() => {});
+      return (await Promise.all(next)).map((u) => u.bytes);
+    };
+    const a = await s.connect({ encodings: [encoding] });
+    let b: RfbClient | undefined;
+    try {
+      await fullUpdate(a);
+      const [first] = await type([a], 0, "e");
+      const [again] = await type([a], 1, "e");
+      assert.ok(again! < first!, `${encoding}: the same letter again took ${again} bytes, the first time ${first}`);
+      b = await s.connect({ encodings: [encoding] });
+      await fullUpdate(b); // a big update, encoded once and shared: b's stream has it in its window
+      await type([a, b], 2, "x");
+      await fullUpdate(a); // a shared piece between a's own ones
+      await type([a, b], 3, "e");
+      await type([a, b], 4, "x");
+      assert.equal(mismatches(a, s.pixels, SERVER_PIXEL_FORMAT), 0, `${encoding}: client a`);
+      assert.equal(mismatches(b, s.pixels, SERVER_PIXEL_FORMAT), 0, `${encoding}: client b`);
+    } finally {
+      b?.close();
+      a.close();
+      await s.close();
+    }
+  }
+});
+
 test("WebSocket transport (no subprotocol and 'binary') carries the same picture as TCP", async () => {
   const s = await startServer({ width: 120, height: 80 });
   try {

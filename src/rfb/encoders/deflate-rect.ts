@@ -27,6 +27,13 @@ export const DEFAULT_ZLIB_LEVEL = 2;
 /** Inputs below this are compressed on the calling thread. */
 export const SYNC_DEFLATE_BELOW = 64 * 1024;
 
+/**
+ * Rects with at most this much zlib input keep a copy of it (EncodedRect.zlibInput), and updates with at
+ * most this much in all are compressed per client with history (client-zlib-history.ts): a typed glyph's
+ * tile is about 23 bytes, a word's a few hundred.
+ */
+export const KEPT_ZLIB_INPUT_MAX = 1024;
+
 /** Rows of about this many pixels form one rectangle (one deflate call) when a big rect is split. */
 export const BAND_PIXELS = 1 << 18;
 
@@ -44,7 +51,17 @@ export function zlibLevel(compressLevel: number): number {
   return Number.isInteger(compressLevel) && compressLevel >= 0 && compressLevel <= 9 ? compressLevel : DEFAULT_ZLIB_LEVEL;
 }
 
-function frame(x: number, y: number, w: number, h: number, encoding: number, deflated: Uint8Array, stream: SplicedZlibStream, output: OutputBuffers | undefined): EncodedRect {
+function frame(
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  encoding: number,
+  deflated: Uint8Array,
+  stream: SplicedZlibStream,
+  output: OutputBuffers | undefined,
+  zlibInput?: EncodedRect["zlibInput"],
+): EncodedRect {
   // every byte is written below
   const out = outputBuffer(output, RECT_HEADER_BYTES + 4 + deflated.length);
   let o = writeRectHeader(out, 0, x, y, w, h, encoding);
@@ -54,7 +71,7 @@ function frame(x: number, y: number, w: number, h: number, encoding: number, def
   out[o++] = n >>> 8;
   out[o++] = n;
   out.set(deflated, o);
-  return { bytes: out, zlibStream: stream };
+  return zlibInput ? { bytes: out, zlibStream: stream, zlibInput } : { bytes: out, zlibStream: stream };
 }
 
 /**
@@ -77,7 +94,9 @@ export function deflatedRect(
   if (data.length < SYNC_DEFLATE_BELOW) {
     const native = rawStream(level);
     const deflated = native ? native.deflate(data, zlib.constants.Z_FULL_FLUSH) : zlib.deflateRawSync(data, options);
-    return frame(x, y, w, h, encoding, deflated, stream, output);
+    // (a copy: `data` is the caller's scratch)
+    const kept = data.length <= KEPT_ZLIB_INPUT_MAX ? { data: data.slice(), level } : undefined;
+    return frame(x, y, w, h, encoding, deflated, stream, output, kept);
   }
   const pool = nativeDeflatePool();
   // (the pool copies `data` at once: the caller's scratch may be rewritten before the thread pool runs)

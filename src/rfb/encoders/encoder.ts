@@ -43,6 +43,12 @@ export interface EncodedRect {
   readonly bytes: Uint8Array;
   /** set for ZRLE and Zlib: a client that has not used this stream yet needs the zlib header spliced in */
   readonly zlibStream?: SplicedZlibStream;
+  /**
+   * ZRLE and Zlib rects of at most KEPT_ZLIB_INPUT_MAX bytes of zlib input: that input and the level, so a
+   * sender may compress it again on its client's own stream, with history (client-zlib-history.ts);
+   * `bytes` is the shared, history-free encoding all the same
+   */
+  readonly zlibInput?: { readonly data: Uint8Array; readonly level: number };
   /** set when the pixels are lossy (JPEG): the client gets them again losslessly once they settle */
   readonly lossy?: true;
 }
