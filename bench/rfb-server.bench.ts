@@ -31,7 +31,7 @@ export interface ServerBenchResult {
   height: number;
   encoding: string;
   clients: number;
-  /** the server's threads had CPU 0 to themselves; the guest's vCPU thread and the viewers ran on the others */
+  /** the server's threads had one CPU to themselves; the guest's vCPU thread and the viewers ran on the others */
   serverOneCore: boolean;
   /** with serverOneCore: the CPUs the server, its guest's vCPU thread and the viewers were seen pinned to */
   placement?: { server: string; guest: string; viewers: string };
@@ -66,8 +66,8 @@ function percentile(xs: number[], p: number): number {
 /**
  * One scene × size × encoding × client count: `frames` measured after `warmFrames` served unmeasured (the
  * JIT compiling the hot code, caches and reused buffers settle first). With `serverOneCore` the server's
- * threads run on CPU 0 only and the guest's vCPU thread and the viewers on the other CPUs (issue 5's "on one
- * core"); otherwise the scheduler places everything.
+ * threads run on the first CPU this process may use, and the guest's vCPU thread and the viewers on the
+ * others (issue 5's "on one core"); otherwise the scheduler places everything.
  */
 export async function benchServer(
   scene: ServerScene,

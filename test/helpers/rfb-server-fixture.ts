@@ -92,6 +92,22 @@ export async function until(cond: () => boolean, ms = 5000, what = "condition"):
   }
 }
 
+/**
+ * Bring every client up to date, have them all ask, then `paint` one frame: the encode cache's misses and
+ * hits for that frame once every client has its update (same settings share an encoding, others do not).
+ */
+export async function encodesOfOneFrame(s: { server: RfbServer }, clients: readonly RfbClient[], paint: () => void): Promise<{ misses: number; hits: number }> {
+  await Promise.all(clients.map((c) => fullUpdate(c)));
+  const before = { ...s.server.stats };
+  const all = clients.map((c) => c.nextUpdate((u) => u.pixels > 0));
+  for (const c of clients) void c.requestUpdate({ incremental: true }).catch(() => {});
+  await new Promise((r) => setTimeout(r, 30));
+  paint();
+  await Promise.all(all);
+  const after = s.server.stats;
+  return { misses: after.encodeCacheMisses - before.encodeCacheMisses, hits: after.encodeCacheHits - before.encodeCacheHits };
+}
+
 /** Ask for a full update and wait until the client's framebuffer has pixels from it. */
 export async function fullUpdate(client: RfbClient): Promise<void> {
   const got = client.nextUpdate((s) => s.pixels > 0);

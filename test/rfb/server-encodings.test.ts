@@ -9,6 +9,7 @@ import { PixelReader } from "../../src/rfb/client/pixel-reader.ts";
 import { Encoding, PseudoEncoding } from "../../src/rfb/encodings.ts";
 import { RGBX_PIXEL_FORMAT, SERVER_PIXEL_FORMAT, type PixelFormat } from "../../src/rfb/pixel-format.ts";
 import { fullUpdate, startServer } from "../helpers/rfb-server-fixture.ts";
+import { psnr } from "../helpers/test-picture.ts";
 import type { RfbClient } from "../../src/rfb/client/rfb-client.ts";
 
 const RGB565_BE: PixelFormat = { bitsPerPixel: 16, depth: 16, bigEndian: true, trueColour: true, redMax: 31, greenMax: 63, blueMax: 31, redShift: 11, greenShift: 5, blueShift: 0 };
@@ -30,18 +31,6 @@ function mismatches(client: RfbClient, pixels: Uint32Array, format: PixelFormat)
   let bad = 0;
   for (let i = 0; i < pixels.length; i++) if (client.framebuffer.pixels[i] !== q.quantise(pixels[i]! & 0xffffff)) bad++;
   return bad;
-}
-
-function psnr(a: Uint32Array, b: Uint32Array): number {
-  let se = 0;
-  for (let i = 0; i < a.length; i++) {
-    for (const sh of [0, 8, 16]) {
-      const d = ((a[i]! >>> sh) & 0xff) - ((b[i]! >>> sh) & 0xff);
-      se += d * d;
-    }
-  }
-  const mse = se / (a.length * 3);
-  return mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse);
 }
 
 for (const encoding of LOSSLESS) {

@@ -11,7 +11,7 @@ import { Encoding, PseudoEncoding as P } from "../../src/rfb/encodings.ts";
 import { RGBX_PIXEL_FORMAT, SERVER_PIXEL_FORMAT } from "../../src/rfb/pixel-format.ts";
 import { Leds } from "../../src/display/console.ts";
 import type { DesktopSizeReply } from "../../src/rfb/client/rfb-client.ts";
-import { fullUpdate, startServer, until } from "../helpers/rfb-server-fixture.ts";
+import { encodesOfOneFrame, fullUpdate, startServer, until } from "../helpers/rfb-server-fixture.ts";
 import { rawRfbClient } from "../helpers/raw-rfb-client.ts";
 import * as msg from "../../src/rfb/client/client-messages.ts";
 import { ClipboardAction, ClipboardFormat, providePayload } from "../../src/rfb/client/extended-clipboard.ts";
@@ -265,16 +265,9 @@ test("XRGB clients share one encoding: ten up-to-date viewers cost one encode pe
   const s = await startServer({ width: 320, height: 200 });
   const clients = await Promise.all(Array.from({ length: 10 }, () => s.connect({ pixelFormat: SERVER_PIXEL_FORMAT, encodings: [Encoding.Tight, P.CompressLevel0 + 1] })));
   try {
-    await Promise.all(clients.map((c) => fullUpdate(c)));
-    const before = { ...s.server.stats };
-    const all = clients.map((c) => c.nextUpdate((u) => u.pixels > 0));
-    for (const c of clients) void c.requestUpdate({ incremental: true }).catch(() => {});
-    await new Promise((r) => setTimeout(r, 30));
-    s.paint(20, 20, 100, 50, 0x445566);
-    await Promise.all(all);
-    const after = s.server.stats;
-    assert.equal(after.encodeCacheMisses - before.encodeCacheMisses, 1, "one encode for the frame");
-    assert.equal(after.encodeCacheHits - before.encodeCacheHits, 9, "nine clients took it");
+    const { misses, hits } = await encodesOfOneFrame(s, clients, () => s.paint(20, 20, 100, 50, 0x445566));
+    assert.equal(misses, 1, "one encode for the frame");
+    assert.equal(hits, 9, "nine clients took it");
     for (const c of clients) assert.equal(c.framebuffer.pixels[30 * 320 + 30], 0x445566);
   } finally {
     for (const c of clients) c.close();

@@ -11,7 +11,8 @@ import { once } from "node:events";
 import { Encoding, PseudoEncoding as P } from "../../src/rfb/encodings.ts";
 import { RGBX_PIXEL_FORMAT, SERVER_PIXEL_FORMAT } from "../../src/rfb/pixel-format.ts";
 import type { RfbClient, RfbClientOptions } from "../../src/rfb/client/rfb-client.ts";
-import { fullUpdate, startServer } from "../helpers/rfb-server-fixture.ts";
+import { encodesOfOneFrame, fullUpdate, startServer } from "../helpers/rfb-server-fixture.ts";
+import { psnr } from "../helpers/test-picture.ts";
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 
@@ -20,18 +21,6 @@ async function fullUpdateBytes(s: Server, options: RfbClientOptions): Promise<{ 
   const client = await s.connect(options);
   await fullUpdate(client);
   return { bytes: client.lastUpdate!.bytes, client };
-}
-
-function psnr(a: Uint32Array, b: Uint32Array): number {
-  let se = 0;
-  for (let i = 0; i < a.length; i++) {
-    for (const sh of [0, 8, 16]) {
-      const d = ((a[i]! >>> sh) & 0xff) - ((b[i]! >>> sh) & 0xff);
-      se += d * d;
-    }
-  }
-  const mse = se / (a.length * 3);
-  return mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse);
 }
 
 test("compression levels reach zlib: level 9 sends fewer bytes than level 1 for ZRLE, Zlib and Tight, and both decode exactly", async () => {
@@ -89,16 +78,9 @@ test("clients share an encoding only with exactly the same settings: another pix
   ];
   const clients = await Promise.all(settings.map((o) => s.connect(o)));
   try {
-    await Promise.all(clients.map((c) => fullUpdate(c)));
-    const before = { ...s.server.stats };
-    const all = clients.map((c) => c.nextUpdate((u) => u.pixels > 0));
-    for (const c of clients) void c.requestUpdate({ incremental: true }).catch(() => {});
-    await new Promise((r) => setTimeout(r, 30));
-    s.paint(30, 20, 90, 60, 0x3366cc);
-    await Promise.all(all);
-    const after = s.server.stats;
-    assert.equal(after.encodeCacheMisses - before.encodeCacheMisses, 4, "four different settings: four encodings");
-    assert.equal(after.encodeCacheHits - before.encodeCacheHits, 1, "the twin took the first one's");
+    const { misses, hits } = await encodesOfOneFrame(s, clients, () => s.paint(30, 20, 90, 60, 0x3366cc));
+    assert.equal(misses, 4, "four different settings: four encodings");
+    assert.equal(hits, 1, "the twin took the first one's");
     for (const c of clients) assert.equal(c.framebuffer.pixels[50 * 200 + 50], 0x3366cc);
   } finally {
     for (const c of clients) c.close();
