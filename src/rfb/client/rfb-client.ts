@@ -684,6 +684,10 @@ class AlphaPixelReader extends PixelReader {
   constructor() {
     super(RGBA_FORMAT);
   }
+  // the bulk readers drop the top byte; this reader's point is to keep it
+  protected override bulkAllowed(): boolean {
+    return false;
+  }
   override toXrgb(value: number): number {
     return ((value & 0xff000000) | ((value & 0xff) << 16) | (value & 0xff00) | ((value >>> 16) & 0xff)) >>> 0;
   }

@@ -14,6 +14,9 @@ const ANY_SUBRECTS = 8;
 const COLOURED = 16;
 const TILE = 16;
 
+/** A tile as error messages name it (built only for an error: a tile's decode allocates no strings). */
+const tileName = (tw: number, th: number, x: number, y: number): string => `hextile tile ${tw}x${th} at (${x},${y})`;
+
 export class HextileDecoder implements RectDecoder {
   readonly encoding = Encoding.Hextile;
 
@@ -29,24 +32,23 @@ export class HextileDecoder implements RectDecoder {
       const th = Math.min(TILE, h - ty);
       for (let tx = 0; tx < w; tx += TILE) {
         const tw = Math.min(TILE, w - tx);
-        const at = `hextile tile ${tw}x${th} at (${x + tx},${y + ty})`;
         const sub = await src.u8();
-        if (sub > 31) throw new DecodeError(`${at}: subencoding 0x${sub.toString(16)} sets undefined bits`);
+        if (sub > 31) throw new DecodeError(`${tileName(tw, th, x + tx, y + ty)}: subencoding 0x${sub.toString(16)} sets undefined bits`);
         if (sub & RAW) {
-          drawWirePixels(fb, (b, o) => px.xrgb(b, o), bpp, await src.read(tw * th * bpp), 0, x + tx, y + ty, tw, th);
+          drawWirePixels(fb, px, await src.read(tw * th * bpp), 0, x + tx, y + ty, tw, th);
           continue;
         }
         if ((sub & FOREGROUND) !== 0 && (sub & COLOURED) !== 0) {
-          throw new DecodeError(`${at}: ForegroundSpecified and SubrectsColoured are both set`);
+          throw new DecodeError(`${tileName(tw, th, x + tx, y + ty)}: ForegroundSpecified and SubrectsColoured are both set`);
         }
         if (sub & BACKGROUND) bg = px.xrgb(await src.read(bpp), 0);
-        if (bg === undefined) throw new DecodeError(`${at}: no background (none specified in this rect yet)`);
+        if (bg === undefined) throw new DecodeError(`${tileName(tw, th, x + tx, y + ty)}: no background (none specified in this rect yet)`);
         if (sub & FOREGROUND) fg = px.xrgb(await src.read(bpp), 0);
         fillRect(fb, x + tx, y + ty, tw, th, bg);
         if ((sub & ANY_SUBRECTS) === 0) continue;
         const n = await src.u8();
         const coloured = (sub & COLOURED) !== 0;
-        if (!coloured && fg === undefined) throw new DecodeError(`${at}: subrects without a foreground (none specified in this rect yet)`);
+        if (!coloured && fg === undefined) throw new DecodeError(`${tileName(tw, th, x + tx, y + ty)}: subrects without a foreground (none specified in this rect yet)`);
         const per = coloured ? bpp + 2 : 2;
         const data = n === 0 ? undefined : await src.read(n * per);
         for (let i = 0, o = 0; i < n; i++, o += per) {
@@ -59,7 +61,7 @@ export class HextileDecoder implements RectDecoder {
           const sw = (wh >>> 4) + 1;
           const sh = (wh & 15) + 1;
           if (sx + sw > tw || sy + sh > th) {
-            throw new DecodeError(`${at}: subrect ${i} (${sw}x${sh} at (${sx},${sy})) falls outside the tile`);
+            throw new DecodeError(`${tileName(tw, th, x + tx, y + ty)}: subrect ${i} (${sw}x${sh} at (${sx},${sy})) falls outside the tile`);
           }
           fillRect(fb, x + tx + sx, y + ty + sy, sw, sh, colour);
         }

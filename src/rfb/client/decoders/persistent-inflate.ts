@@ -10,13 +10,19 @@
 import zlib from "node:zlib";
 import { DecodeError } from "../decoder.ts";
 
+/**
+ * Output chunk of the client's inflaters. Node's default (16 KiB) makes a 6 MB rect (a 1080p video frame)
+ * ~400 round trips to the thread pool: ZRLE's decode of such a frame took 54 ms with it, 30 ms with this.
+ */
+export const INFLATE_CHUNK_BYTES = 256 * 1024;
+
 export class PersistentInflate {
   private readonly inflate: zlib.Inflate;
   private failure: Error | undefined;
   private rejectPending: ((e: Error) => void) | undefined;
 
   constructor(private readonly what: string) {
-    this.inflate = zlib.createInflate({ readableHighWaterMark: 2 ** 31 - 1 } as zlib.ZlibOptions);
+    this.inflate = zlib.createInflate({ readableHighWaterMark: 2 ** 31 - 1, chunkSize: INFLATE_CHUNK_BYTES } as zlib.ZlibOptions);
     this.inflate.on("error", (e) => {
       this.failure ??= e;
       this.rejectPending?.(e);

@@ -11,6 +11,6 @@ export class RawDecoder implements RectDecoder {
     const bpp = ctx.pixels.bytesPerPixel;
     if (w * h === 0) return;
     const data = await ctx.source.read(w * h * bpp);
-    drawWirePixels(ctx.framebuffer, (b, o) => ctx.pixels.xrgb(b, o), bpp, data, 0, x, y, w, h);
+    drawWirePixels(ctx.framebuffer, ctx.pixels, data, 0, x, y, w, h);
   }
 }

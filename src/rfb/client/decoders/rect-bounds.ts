@@ -1,6 +1,7 @@
 /** The check every decoder makes before drawing: the rect must lie inside the client's framebuffer. */
 import { DecodeError, type ClientFramebuffer } from "../decoder.ts";
 import { encodingName } from "../../encodings.ts";
+import type { PixelReader } from "../pixel-reader.ts";
 
 export function checkRectInFramebuffer(fb: ClientFramebuffer, encoding: number, x: number, y: number, w: number, h: number): void {
   if (x + w > fb.width || y + h > fb.height) {
@@ -9,22 +10,9 @@ export function checkRectInFramebuffer(fb: ClientFramebuffer, encoding: number, 
 }
 
 /** Draw w×h wire pixels from `data` at `off` (packed rows) into the framebuffer at (x, y). */
-export function drawWirePixels(
-  fb: ClientFramebuffer,
-  read: (b: Uint8Array, off: number) => number,
-  bytesPerPixel: number,
-  data: Uint8Array,
-  off: number,
-  x: number,
-  y: number,
-  w: number,
-  h: number,
-): void {
-  const px = fb.pixels;
-  for (let row = 0; row < h; row++) {
-    let d = (y + row) * fb.width + x;
-    for (let i = 0; i < w; i++, off += bytesPerPixel) px[d++] = read(data, off);
-  }
+export function drawWirePixels(fb: ClientFramebuffer, reader: PixelReader, data: Uint8Array, off: number, x: number, y: number, w: number, h: number): void {
+  const rowBytes = w * reader.bytesPerPixel;
+  for (let row = 0; row < h; row++, off += rowBytes) reader.pixelsInto(data, off, fb.pixels, (y + row) * fb.width + x, w);
 }
 
 /** Fill a w×h area of the framebuffer at (x, y) with one XRGB colour. */

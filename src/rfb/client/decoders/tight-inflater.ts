@@ -6,6 +6,7 @@
  */
 import { constants, createInflate, type Inflate } from "node:zlib";
 import { DecodeError } from "../decoder.ts";
+import { INFLATE_CHUNK_BYTES } from "./persistent-inflate.ts";
 
 export class TightInflater {
   private z: Inflate | undefined;
@@ -49,7 +50,7 @@ export class TightInflater {
   }
 
   private open(): Inflate {
-    const z = createInflate();
+    const z = createInflate({ chunkSize: INFLATE_CHUNK_BYTES });
     z.on("data", (chunk: Buffer) => {
       this.chunks.push(chunk);
       this.produced += chunk.length;

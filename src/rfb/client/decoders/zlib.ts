@@ -25,7 +25,7 @@ export class ZlibDecoder implements RectDecoder {
     if (pixels.length !== expected) {
       throw new DecodeError(`Zlib rect ${w}x${h} at (${x},${y}): inflated to ${pixels.length} bytes, expected ${expected}`);
     }
-    drawWirePixels(ctx.framebuffer, (b, o) => ctx.pixels.xrgb(b, o), bpp, pixels, 0, x, y, w, h);
+    drawWirePixels(ctx.framebuffer, ctx.pixels, pixels, 0, x, y, w, h);
   }
 
   close(): void {

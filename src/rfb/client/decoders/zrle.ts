@@ -14,6 +14,14 @@ import { maxCompressedLength } from "./zlib.ts";
 
 const TILE = 64;
 
+/** A tile as error messages name it (built only for an error: a tile's decode allocates nothing). */
+const tileName = (tw: number, th: number, x: number, y: number): string => `ZRLE tile ${tw}x${th} at (${x},${y})`;
+
+/** The tile's data must hold n more bytes at p for its `what`. */
+function need(data: Uint8Array, p: number, n: number, what: string, tw: number, th: number, x: number, y: number): void {
+  if (p + n > data.length) throw new DecodeError(`${tileName(tw, th, x, y)}: the data ends inside its ${what}`);
+}
+
 export class ZrleDecoder implements RectDecoder {
   readonly encoding = Encoding.ZRLE;
   private readonly stream = new PersistentInflate("ZRLE");
@@ -45,45 +53,39 @@ export class ZrleDecoder implements RectDecoder {
 
   /** Draw one tile from data[p…]; returns the offset after it. */
   private tile(data: Uint8Array, p: number, fb: ClientFramebuffer, px: PixelReader, x: number, y: number, tw: number, th: number): number {
-    const at = `ZRLE tile ${tw}x${th} at (${x},${y})`;
     const cp = px.cpixelBytes;
-    const need = (n: number, what: string): void => {
-      if (p + n > data.length) throw new DecodeError(`${at}: the data ends inside its ${what}`);
-    };
-    need(1, "subencoding");
+    need(data, p, 1, "subencoding", tw, th, x, y);
     const sub = data[p++]!;
     if (sub === 0) {
-      need(tw * th * cp, "raw pixels");
-      for (let r = 0; r < th; r++) {
-        let d = (y + r) * fb.width + x;
-        for (let i = 0; i < tw; i++, p += cp) fb.pixels[d++] = px.cpixel(data, p);
-      }
+      need(data, p, tw * th * cp, "raw pixels", tw, th, x, y);
+      for (let r = 0; r < th; r++, p += tw * cp) px.cpixelsInto(data, p, fb.pixels, (y + r) * fb.width + x, tw);
       return p;
     }
     if (sub === 1) {
-      need(cp, "solid colour");
+      need(data, p, cp, "solid colour", tw, th, x, y);
       fillRect(fb, x, y, tw, th, px.cpixel(data, p));
       return p + cp;
     }
-    if ((sub > 16 && sub < 128) || sub === 129) throw new DecodeError(`${at}: subencoding ${sub} is not defined`);
+    if ((sub > 16 && sub < 128) || sub === 129) throw new DecodeError(`${tileName(tw, th, x, y)}: subencoding ${sub} is not defined`);
 
     const paletteSize = sub <= 16 ? sub : sub === 128 ? 0 : sub - 128;
-    need(paletteSize * cp, "palette");
+    need(data, p, paletteSize * cp, "palette", tw, th, x, y);
     const palette = this.palette;
-    for (let i = 0; i < paletteSize; i++, p += cp) palette[i] = px.cpixel(data, p);
+    px.cpixelsInto(data, p, palette, 0, paletteSize);
+    p += paletteSize * cp;
 
     if (sub <= 16) {
       const bits = paletteSize === 2 ? 1 : paletteSize <= 4 ? 2 : 4;
       const mask = (1 << bits) - 1;
       const rowBytes = (tw * bits + 7) >> 3;
-      need(th * rowBytes, "packed pixels");
+      need(data, p, th * rowBytes, "packed pixels", tw, th, x, y);
       for (let r = 0; r < th; r++) {
         let d = (y + r) * fb.width + x;
         const row = p + r * rowBytes;
         for (let i = 0; i < tw; i++) {
           const bit = i * bits;
           const index = (data[row + (bit >> 3)]! >> (8 - bits - (bit & 7))) & mask;
-          if (index >= paletteSize) throw new DecodeError(`${at}: palette index ${index} at pixel (${i},${r}) beyond the palette of ${paletteSize}`);
+          if (index >= paletteSize) throw new DecodeError(`${tileName(tw, th, x, y)}: palette index ${index} at pixel (${i},${r}) beyond the palette of ${paletteSize}`);
           fb.pixels[d++] = palette[index]!;
         }
       }
@@ -99,15 +101,15 @@ export class ZrleDecoder implements RectDecoder {
       let colour: number;
       let long: boolean;
       if (sub === 128) {
-        need(cp, "run colour");
+        need(data, p, cp, "run colour", tw, th, x, y);
         colour = px.cpixel(data, p);
         p += cp;
         long = true;
       } else {
-        need(1, "run index");
+        need(data, p, 1, "run index", tw, th, x, y);
         const b = data[p++]!;
         const index = b & 127;
-        if (index >= paletteSize) throw new DecodeError(`${at}: palette index ${index} at pixel ${done} beyond the palette of ${paletteSize}`);
+        if (index >= paletteSize) throw new DecodeError(`${tileName(tw, th, x, y)}: palette index ${index} at pixel ${done} beyond the palette of ${paletteSize}`);
         colour = palette[index]!;
         long = (b & 128) !== 0;
       }
@@ -115,12 +117,12 @@ export class ZrleDecoder implements RectDecoder {
       if (long) {
         let b: number;
         do {
-          need(1, "run length");
+          need(data, p, 1, "run length", tw, th, x, y);
           b = data[p++]!;
           length += b;
         } while (b === 255);
       }
-      if (length > total - done) throw new DecodeError(`${at}: a run of ${length} at pixel ${done} goes past the tile's ${total} pixels`);
+      if (length > total - done) throw new DecodeError(`${tileName(tw, th, x, y)}: a run of ${length} at pixel ${done} goes past the tile's ${total} pixels`);
       done += length;
       for (let k = 0; k < length; k++) {
         fb.pixels[d + col] = colour;
