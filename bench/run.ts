@@ -5,6 +5,7 @@
 import { benchConsumerAllocation, benchDamageThroughput, benchScene } from "./consumer.bench.ts";
 import { benchMoveDetection } from "./moves.bench.ts";
 import { benchQueryGfxPlane } from "./query-gfx-plane.bench.ts";
+import { benchClientDecode } from "./rfb-client-decode.bench.ts";
 import { benchLosslessEncoders } from "./rfb-encoders.bench.ts";
 import { benchTight } from "./rfb-tight.bench.ts";
 import { benchServerMatrix } from "./rfb-server.bench.ts";
@@ -38,11 +39,12 @@ const alloc = await Promise.all(sizes.map(([w, h]) => benchConsumerAllocation(w,
 const moves = benchMoveDetection(quick);
 const tight = await benchTight(quick);
 const lossless = await benchLosslessEncoders(quick);
+const clientDecode = await benchClientDecode(quick);
 const server = await benchServerMatrix(quick);
 const comparison = await benchServerComparison(quick, (l) => process.stderr.write(`${l}\n`));
 const written = writeComparison(comparison, outDir);
 if (json) {
-  console.log(JSON.stringify({ quick, node: process.version, results: [query], damage, scenes, consumerAllocation: alloc, moves, tight, lossless, server, comparison, written }, null, 2));
+  console.log(JSON.stringify({ quick, node: process.version, results: [query], damage, scenes, consumerAllocation: alloc, moves, tight, lossless, clientDecode, server, comparison, written }, null, 2));
 } else {
   const a = query.alloc;
   console.log(`vfio-display bench${quick ? " (quick)" : ""} — node ${process.version}`);
@@ -87,6 +89,10 @@ if (json) {
   console.log("| RFB lossless encoders, full-frame desktop update | mean ms | bytes | rects |");
   console.log("|---|---|---|---|");
   for (const r of lossless) console.log(`| ${r.encoder} ${r.width}x${r.height}, ${r.format} | ${r.msPerFrame.toFixed(1)} | ${Math.round(r.bytesPerFrame).toLocaleString("en")} | ${r.rectsPerFrame.toFixed(0)} |`);
+  console.log("");
+  console.log("| RFB client (the comparison's viewer), full-frame video update | decode ms, quickest | median | bytes |");
+  console.log("|---|---|---|---|");
+  for (const r of clientDecode) console.log(`| ${r.encoding} ${r.width}x${r.height} | ${r.minMs.toFixed(1)} | ${r.medianMs.toFixed(1)} | ${r.bytesPerFrame.toLocaleString("en")} |`);
   console.log("");
   console.log("| VNC server, end to end (guest flip → consumer → encode → every client's socket) | clients | fps delivered | server CPU ms/frame | bytes/frame/client | latency p50 / p95 ms |");
   console.log("|---|---|---|---|---|---|");

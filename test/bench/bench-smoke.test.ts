@@ -63,6 +63,11 @@ test("the quick bench runs the QUERY_GFX_PLANE benchmark and reports calls/s and
   assert.ok(desktop.native, "the test command builds the native helper");
   assert.ok(desktop.moves > 0 && desktop.movedPixels > 0 && desktop.movedPixels <= desktop.damagedPixels, JSON.stringify(desktop));
   assert.equal(moves.find((m) => m.scene === "video")!.movedPixels, 0);
+  // the viewer's decode of a whole video frame in every encoding, every byte consumed
+  const decode = report.clientDecode as Array<{ encoding: string; bytesPerFrame: number; minMs: number; medianMs: number }>;
+  assert.deepEqual(decode.map((d) => d.encoding), ["Raw", "Hextile", "Zlib", "ZRLE", "Tight"]);
+  for (const d of decode) assert.ok(d.bytesPerFrame > 0 && d.minMs > 0 && d.minMs <= d.medianMs, JSON.stringify(d));
+  assert.equal(decode[0]!.bytesPerFrame, 12 + 320 * 240 * 4, "a Raw frame is its header and every pixel");
   const [query] = report.results;
   assert.match(query.name, /QUERY_GFX_PLANE/);
   assert.equal(query.calls, 50_000);

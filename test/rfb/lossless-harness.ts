@@ -13,7 +13,7 @@ import { RreDecoder } from "../../src/rfb/client/decoders/rre.ts";
 import { ZlibDecoder } from "../../src/rfb/client/decoders/zlib.ts";
 import { ZrleDecoder } from "../../src/rfb/client/decoders/zrle.ts";
 import { PixelReader } from "../../src/rfb/client/pixel-reader.ts";
-import { ZLIB_STREAM_HEADER, type EncodeContext, type EncodedRect, type SplicedZlibStream } from "../../src/rfb/encoders/encoder.ts";
+import { withZlibStreamHeader, type EncodeContext, type EncodedRect, type SplicedZlibStream } from "../../src/rfb/encoders/encoder.ts";
 import { SERVER_PIXEL_FORMAT, type PixelFormat } from "../../src/rfb/pixel-format.ts";
 import { PixelTranslator } from "../../src/rfb/pixel-translator.ts";
 
@@ -130,13 +130,7 @@ export function spliced(rect: EncodedRect, started: Set<SplicedZlibStream>): Uin
   const stream = rect.zlibStream;
   if (stream === undefined || started.has(stream)) return rect.bytes;
   started.add(stream);
-  const b = rect.bytes;
-  const out = new Uint8Array(b.length + ZLIB_STREAM_HEADER.length);
-  out.set(b.subarray(0, 16));
-  new DataView(out.buffer).setUint32(12, new DataView(b.buffer, b.byteOffset).getUint32(12) + ZLIB_STREAM_HEADER.length);
-  out.set(ZLIB_STREAM_HEADER, 16);
-  out.set(b.subarray(16), 16 + ZLIB_STREAM_HEADER.length);
-  return out;
+  return withZlibStreamHeader(rect.bytes);
 }
 
 /** One viewer: a framebuffer, a byte stream, a decoder per encoding (zlib streams persist across rects). */

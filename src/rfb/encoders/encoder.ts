@@ -82,6 +82,19 @@ export const RECT_HEADER_BYTES = 12;
 /** The zlib header a spliced stream starts with (deflate, 32 KiB window, no dictionary; any level). */
 export const ZLIB_STREAM_HEADER: Uint8Array = Uint8Array.of(0x78, 0x01);
 
+/**
+ * A spliced-stream rect as its stream's first rect goes on the wire: the zlib header after the 16 bytes of
+ * rect header and length, the length grown by it (a copy; the connection writes the same in pieces).
+ */
+export function withZlibStreamHeader(rectBytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(rectBytes.length + ZLIB_STREAM_HEADER.length);
+  out.set(rectBytes.subarray(0, 16));
+  new DataView(out.buffer).setUint32(12, new DataView(rectBytes.buffer, rectBytes.byteOffset).getUint32(12) + ZLIB_STREAM_HEADER.length);
+  out.set(ZLIB_STREAM_HEADER, 16);
+  out.set(rectBytes.subarray(16), 16 + ZLIB_STREAM_HEADER.length);
+  return out;
+}
+
 /** TigerVNC's JPEG quality and subsampling per quality level 0–9 (common/rfb/TightEncoder / JpegCompressor). */
 export const QUALITY_LEVELS: ReadonlyArray<{ quality: number; subsampling: Subsampling }> = [
   { quality: 15, subsampling: "4x" },
