@@ -9,7 +9,7 @@
 import { ByteSource } from "../src/rfb/client/byte-source.ts";
 import { createDecoders } from "../src/rfb/client/decoder-registry.ts";
 import { PixelReader } from "../src/rfb/client/pixel-reader.ts";
-import { withZlibStreamHeader, type EncodeContext, type EncodedRect, type SplicedZlibStream } from "../src/rfb/encoders/encoder.ts";
+import { splicedRectBytes, type EncodeContext, type EncodedRect, type SplicedZlibStream } from "../src/rfb/encoders/encoder.ts";
 import { EncoderRegistry } from "../src/rfb/encoders/registry.ts";
 import { Encoding, encodingName } from "../src/rfb/encodings.ts";
 import { SERVER_PIXEL_FORMAT } from "../src/rfb/pixel-format.ts";
@@ -33,12 +33,7 @@ const CHUNK = 64 * 1024;
 /** The update's rects as the wire carries them on a new connection (zlib headers spliced in). */
 function wireBytes(rects: readonly EncodedRect[]): Buffer {
   const started = new Set<SplicedZlibStream>();
-  const parts = rects.map((r) => {
-    if (r.zlibStream === undefined || started.has(r.zlibStream)) return r.bytes;
-    started.add(r.zlibStream);
-    return withZlibStreamHeader(r.bytes);
-  });
-  return Buffer.concat(parts);
+  return Buffer.concat(rects.map((r) => splicedRectBytes(r, started)));
 }
 
 async function decodeOnce(wire: Buffer, rects: number, width: number, height: number): Promise<number> {

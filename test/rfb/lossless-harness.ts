@@ -13,7 +13,7 @@ import { RreDecoder } from "../../src/rfb/client/decoders/rre.ts";
 import { ZlibDecoder } from "../../src/rfb/client/decoders/zlib.ts";
 import { ZrleDecoder } from "../../src/rfb/client/decoders/zrle.ts";
 import { PixelReader } from "../../src/rfb/client/pixel-reader.ts";
-import { withZlibStreamHeader, type EncodeContext, type EncodedRect, type SplicedZlibStream } from "../../src/rfb/encoders/encoder.ts";
+import { splicedRectBytes, type EncodeContext, type EncodedRect, type SplicedZlibStream } from "../../src/rfb/encoders/encoder.ts";
 import { SERVER_PIXEL_FORMAT, type PixelFormat } from "../../src/rfb/pixel-format.ts";
 import { PixelTranslator } from "../../src/rfb/pixel-translator.ts";
 
@@ -126,12 +126,7 @@ export function rectHeader(bytes: Uint8Array): { x: number; y: number; w: number
 }
 
 /** The bytes a connection sends for a rect: the zlib header spliced in on a stream's first use. */
-export function spliced(rect: EncodedRect, started: Set<SplicedZlibStream>): Uint8Array {
-  const stream = rect.zlibStream;
-  if (stream === undefined || started.has(stream)) return rect.bytes;
-  started.add(stream);
-  return withZlibStreamHeader(rect.bytes);
-}
+export const spliced = splicedRectBytes;
 
 /** One viewer: a framebuffer, a byte stream, a decoder per encoding (zlib streams persist across rects). */
 export class TestClient {

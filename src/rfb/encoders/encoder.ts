@@ -83,15 +83,20 @@ export const RECT_HEADER_BYTES = 12;
 export const ZLIB_STREAM_HEADER: Uint8Array = Uint8Array.of(0x78, 0x01);
 
 /**
- * A spliced-stream rect as its stream's first rect goes on the wire: the zlib header after the 16 bytes of
- * rect header and length, the length grown by it (a copy; the connection writes the same in pieces).
+ * A rect's bytes as a connection sends them, copied whole: on its spliced stream's first use (`started`
+ * does not hold it yet, and is told now) the zlib header goes after the 16 bytes of rect header and
+ * length, and the length grows by it. The connection writes the same in pieces, without the copy.
  */
-export function withZlibStreamHeader(rectBytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(rectBytes.length + ZLIB_STREAM_HEADER.length);
-  out.set(rectBytes.subarray(0, 16));
-  new DataView(out.buffer).setUint32(12, new DataView(rectBytes.buffer, rectBytes.byteOffset).getUint32(12) + ZLIB_STREAM_HEADER.length);
+export function splicedRectBytes(rect: EncodedRect, started: Set<SplicedZlibStream>): Uint8Array {
+  const stream = rect.zlibStream;
+  if (stream === undefined || started.has(stream)) return rect.bytes;
+  started.add(stream);
+  const b = rect.bytes;
+  const out = new Uint8Array(b.length + ZLIB_STREAM_HEADER.length);
+  out.set(b.subarray(0, 16));
+  new DataView(out.buffer).setUint32(12, new DataView(b.buffer, b.byteOffset).getUint32(12) + ZLIB_STREAM_HEADER.length);
   out.set(ZLIB_STREAM_HEADER, 16);
-  out.set(rectBytes.subarray(16), 16 + ZLIB_STREAM_HEADER.length);
+  out.set(b.subarray(16), 16 + ZLIB_STREAM_HEADER.length);
   return out;
 }
 
