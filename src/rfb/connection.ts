@@ -17,7 +17,7 @@ import { FencePacer } from "./fence-pacer.ts";
 import { ClipboardInputGate } from "./clipboard-input-gate.ts";
 import { ClientZlibHistory } from "./client-zlib-history.ts";
 import { KEPT_ZLIB_INPUT_MAX } from "./encoders/deflate-rect.ts";
-import { RECT_HEADER_BYTES, ZLIB_STREAM_HEADER, type EncodeContext, type EncodedRect, type RectEncoder, type SplicedZlibStream } from "./encoders/encoder.ts";
+import { RECT_HEADER_BYTES, STREAM_PIECE_BYTES, ZLIB_STREAM_HEADER, type EncodeContext, type EncodedRect, type RectEncoder, type SplicedZlibStream } from "./encoders/encoder.ts";
 import { PixelTranslator } from "./pixel-translator.ts";
 import { SERVER_PIXEL_FORMAT, bytesPerPixel, pixelFormatKey, pixelFormatProblem, type PixelFormat } from "./pixel-format.ts";
 import { PendingDamage, cursorCopies, type FrameMoves } from "./pending-damage.ts";
@@ -52,6 +52,7 @@ import {
 } from "./server-messages.ts";
 import type { RfbTransport } from "./transport.ts";
 import type { Logger } from "./logger.ts";
+import { StreamedUpdate } from "./streamed-update.ts";
 
 /** What a connection needs from the server it belongs to. */
 export interface ConnectionHost {
@@ -609,6 +610,8 @@ export class RfbConnection {
     const parts: Array<Promise<EncodedRect[]>> = [];
     // the encodings' buffers stay ours until the transport has sent them (or nothing is sent)
     const leases: EncodeLease[] = [];
+    // a large update that is only damage, in Raw or Hextile: written as it is encoded (streamed-update.ts)
+    const stream = cursorRects.length === 0 && refreshRects.length === 0 ? this.streamFor(pseudo, rects) : undefined;
     let handedOver = false;
     try {
       for (const box of cursorRects) {
@@ -617,16 +620,27 @@ export class RfbConnection {
         parts.push(this.encode(withCursor, [{ x: 0, y: 0, w: box.w, h: box.h }], -1, key, leases).then((r) => placedAt(r, box.x, box.y)));
       }
       if (refreshRects.length > 0) parts.push(this.encode(surface, refreshRects, -1, s.losslessEncodeKey, leases));
-      if (rects.length > 0) parts.push(this.encode(surface, rects, s.jpegQuality, s.encodeKey, leases));
+      if (rects.length > 0) parts.push(this.encode(surface, rects, s.jpegQuality, s.encodeKey, leases, stream?.piece));
       const results = await Promise.all(parts);
       // one part is the shared cache entry itself: kept as that array, its segments are made once for all
       // clients (EncodeCache.segments is keyed by it), not once per client
       const encoded = results.length === 1 ? results[0]! : results.flat();
+      if (stream?.started) {
+        // written already: the buffers are released once the last piece has left, closed or not
+        handedOver = true;
+        stream.finish(() => releaseAll(leases));
+        // its header told the client how many rects follow
+        if (encoded.length !== rects.length) throw new Error(`a piecewise encoder made ${encoded.length} rects of ${rects.length}`);
+      }
       if (this.closedFlag) return;
       this.drawnCursor = drawnCursor;
       if (sameSize && parts.length > 0) this.refresh.sent([...refreshRects, ...rects, ...cursorRects], lossyRects(encoded));
       if (pseudo.length === 0 && encoded.length === 0) return;
       this.requestOutstanding = false;
+      if (stream?.started) {
+        this.updateWritten(stream.bytes, pseudo.length + encoded.length, copies);
+        return;
+      }
       this.writeUpdate(pseudo, encoded, copies, leases.length > 0 ? () => releaseAll(leases) : undefined);
       handedOver = true;
     } finally {
@@ -640,7 +654,14 @@ export class RfbConnection {
    * keep up share one frame's encoding, and so do clients that fell behind by the same frames. The lease
    * goes into `leases`.
    */
-  private encode(surface: ConsoleSurface, rects: readonly Rect[], jpegQuality: number, key: string, leases: EncodeLease[]): Promise<EncodedRect[]> {
+  private encode(
+    surface: ConsoleSurface,
+    rects: readonly Rect[],
+    jpegQuality: number,
+    key: string,
+    leases: EncodeLease[],
+    sink?: (piece: Uint8Array) => void,
+  ): Promise<EncodedRect[]> {
     const s = this.settings;
     const encoder = this.host.encoderFor(s.pixelEncoding);
     const lease = this.host.cache.lease(`${key}|${rectsKey(rects)}`, (output) => {
@@ -653,6 +674,8 @@ export class RfbConnection {
         jpegQuality,
         subsampling: s.subsampling,
         output,
+        // used only if this connection makes the encoding: a cache hit has nothing to stream
+        ...(sink && encoder.piecewise ? { sink } : {}),
       };
       const t0 = performance.now();
       return encodeRects(encoder, ctx, rects).then((r) => {
@@ -662,6 +685,20 @@ export class RfbConnection {
     });
     leases.push(lease);
     return lease.rects;
+  }
+
+  /**
+   * A streamed update for these rects when it pays: a piecewise encoder, one FramebufferUpdate (at most
+   * 65,535 rects, one per rect: its count goes first), and at least two pieces' worth of pixels (smaller
+   * updates leave in one write).
+   */
+  private streamFor(pseudo: readonly Buffer[], rects: readonly Rect[]): StreamedUpdate | undefined {
+    const total = pseudo.length + rects.length;
+    if (!this.host.encoderFor(this.settings.pixelEncoding).piecewise || rects.length === 0 || total > 0xffff) return undefined;
+    let pixels = 0;
+    for (const r of rects) pixels += r.w * r.h;
+    if (pixels * this.translator.bytesPerPixel < 2 * STREAM_PIECE_BYTES) return undefined;
+    return new StreamedUpdate(this.transport, Buffer.concat([framebufferUpdateHeader(total), ...pseudo]));
   }
 
   /**
@@ -692,6 +729,11 @@ export class RfbConnection {
     let bytes = 0;
     for (const c of chunks) bytes += c.length;
     this.writeChunks(chunks, sent);
+    this.updateWritten(bytes, total, copies);
+  }
+
+  /** An update of `total` rects (`copies` of them CopyRect) is written: count it, and fence if paced. */
+  private updateWritten(bytes: number, total: number, copies: number): void {
     this.stats.updates++;
     this.stats.bytes += bytes;
     this.stats.rects += total;

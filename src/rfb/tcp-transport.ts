@@ -24,7 +24,8 @@ export class TcpTransport implements RfbTransport {
   private readonly closeListeners: Array<() => void> = [];
   private isClosed = false;
   private tls = false;
-  private corked = false;
+  /** the socket corked for this tick's writes, until the tick ends or flush() */
+  private corkedSocket: Socket | undefined;
   /** the last socket error, if the connection ended with one */
   lastError: Error | undefined;
 
@@ -56,18 +57,25 @@ export class TcpTransport implements RfbTransport {
       return;
     }
     // the writes of one tick (an update's header and its shared body) leave in one writev system call
-    if (!this.corked) {
-      this.corked = true;
-      const socket = this.socket;
-      socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        socket.uncork();
-      });
+    if (!this.corkedSocket) {
+      this.corkedSocket = this.socket;
+      this.socket.cork();
+      process.nextTick(this.uncork);
     }
     // a destroyed socket still calls back (with an error) every write it had queued
     this.socket.write(data, sent ? () => (this.drain.written(), sent()) : this.drain.written);
   }
+
+  flush(): void {
+    this.uncork();
+  }
+
+  private readonly uncork = (): void => {
+    const socket = this.corkedSocket;
+    if (!socket) return;
+    this.corkedSocket = undefined;
+    socket.uncork();
+  };
 
   onData(listener: (chunk: Buffer) => void): void {
     this.dataListeners.push(listener);

@@ -14,6 +14,11 @@ export interface RfbTransport {
    * (the connection failed or closed): until then `data` must not change, as it may be sent from as it is.
    */
   write(data: Uint8Array, sent?: () => void): void;
+  /**
+   * Hand what was written so far to the kernel now, not at the end of this tick (the TCP transport gathers
+   * one tick's writes into one writev): a streamed update's pieces leave while the next is being encoded.
+   */
+  flush(): void;
   readonly bufferedBytes: number;
   onData(listener: (chunk: Buffer) => void): void;
   /** the output buffer has been emptied */

@@ -49,6 +49,10 @@ export class WebSocketTransport implements RfbTransport {
     this.ws.send(data, { binary: true }, sent ? () => (this.drain.written(), sent()) : this.drain.written);
   }
 
+  flush(): void {
+    // nothing to do: ws hands every message to its socket as it is sent
+  }
+
   onData(listener: (chunk: Buffer) => void): void {
     this.dataListeners.push(listener);
   }

@@ -36,6 +36,9 @@ export class MemoryTransport implements RfbTransport {
 
   onDrain(): void {}
 
+  /** every write is already in `output` */
+  flush(): void {}
+
   onClose(listener: () => void): void {
     this.closeListeners.push(listener);
   }

@@ -33,6 +33,12 @@ export interface EncodeContext {
   readonly subsampling: Subsampling;
   /** where large outputs go (reused buffers, see output-pool.ts); without it they are allocated */
   readonly output?: OutputBuffers;
+  /**
+   * Set only for an encoder that is `piecewise`: it hands every byte of its rects to the sink as soon as they
+   * are final, in order and in pieces, so a sender can write the first bands of a frame while the rest is
+   * still being encoded. The pieces are views of the returned rects' bytes.
+   */
+  readonly sink?: (piece: Uint8Array) => void;
 }
 
 /** The stream a rectangle's zlib data continues: its bytes 12…15 are a u32 length, raw deflate follows. */
@@ -56,6 +62,11 @@ export interface EncodedRect {
 export interface RectEncoder {
   /** the RFB encoding number it produces (its rectangles may also use others, e.g. Tight fills) */
   readonly encoding: number;
+  /**
+   * encode() returns synchronously exactly one rect per call, and gives its bytes to `ctx.sink` piece by
+   * piece when there is a sink (Raw, Hextile: the encodings whose output is made in one pass, top to bottom)
+   */
+  readonly piecewise?: true;
   /** Encode the rect; it may be split into several. The caller guarantees it lies inside the surface. */
   encode(ctx: EncodeContext, x: number, y: number, w: number, h: number): EncodedRect[] | Promise<EncodedRect[]>;
 }
@@ -78,6 +89,21 @@ export function writeRectHeader(out: Uint8Array, off: number, x: number, y: numb
 }
 
 export const RECT_HEADER_BYTES = 12;
+
+/**
+ * About this much output makes one piece of a streamed rect: libvncserver flushes every 30,000 bytes; a
+ * larger piece costs fewer system calls, and 1080p's 16-pixel tile row at 32 bpp is 120 KiB anyway.
+ */
+export const STREAM_PIECE_BYTES = 128 * 1024;
+
+/**
+ * The rows of one band of a rect `w` pixels wide: about STREAM_PIECE_BYTES of pixels, a whole multiple of
+ * `rowMultiple` (Hextile's bands must hold whole tile rows), at least one multiple.
+ */
+export function bandRows(w: number, bytesPerPixel: number, rowMultiple: number): number {
+  const rows = Math.floor(STREAM_PIECE_BYTES / (w * bytesPerPixel * rowMultiple)) * rowMultiple;
+  return Math.max(rowMultiple, rows);
+}
 
 /** The zlib header a spliced stream starts with (deflate, 32 KiB window, no dictionary; any level). */
 export const ZLIB_STREAM_HEADER: Uint8Array = Uint8Array.of(0x78, 0x01);

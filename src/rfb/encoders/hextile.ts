@@ -16,7 +16,7 @@ import { outputBuffer } from "../output-pool.ts";
 import type { PixelTranslator } from "../pixel-translator.ts";
 import { mostFrequentValue } from "./background.ts";
 import { ColourTable } from "./colour-table.ts";
-import { RECT_HEADER_BYTES, writeRectHeader, type EncodeContext, type EncodedRect, type RectEncoder } from "./encoder.ts";
+import { bandRows, RECT_HEADER_BYTES, writeRectHeader, type EncodeContext, type EncodedRect, type RectEncoder } from "./encoder.ts";
 import { hextileWorstCase, nativeHextile, type NativeHextile } from "./native-hextile.ts";
 import { atLeastUint32, atLeastUint8, readPixelValues } from "./pixel-values.ts";
 import { findSubrects, NO_BACKGROUND, SUBRECT_WORDS, tooManySubrects } from "./subrects.ts";
@@ -39,6 +39,7 @@ function noisyTileCorners(rawSize: number, bpp: number): number {
 
 export class HextileEncoder implements RectEncoder {
   readonly encoding = Encoding.Hextile;
+  readonly piecewise = true;
   // scratch, only used inside one synchronous encode()
   private values = new Uint32Array(0);
   private data = new Uint8Array(0);
@@ -61,25 +62,37 @@ export class HextileEncoder implements RectEncoder {
   encode(ctx: EncodeContext, x: number, y: number, w: number, h: number): EncodedRect[] {
     const t = ctx.translator;
     const bpp = t.bytesPerPixel;
-    this.values = atLeastUint32(this.values, w * h);
-    // a tile is never sent larger than Raw (1 + area × bpp)
-    this.data = atLeastUint8(this.data, RECT_HEADER_BYTES + hextileWorstCase(w, h, bpp));
-    readPixelValues(ctx, x, y, w, h, this.values);
-    const start = writeRectHeader(this.data, 0, x, y, w, h, Encoding.Hextile);
-    const end = this.native
-      ? this.native.encodeTiles(this.values, w, h, bpp, t.format.bigEndian, this.data, start)
-      : this.encodeTiles(t, w, h, start);
-    // the scratch is reused: the rect gets a copy of exactly its bytes, unzeroed as all of it is written
-    const bytes = outputBuffer(ctx.output, end);
-    bytes.set(this.data.subarray(0, end));
+    const sink = ctx.sink;
+    // a tile is never sent larger than Raw (1 + area × bpp). Streamed, the tiles go straight into the output
+    // (sized for that worst case), as its pieces are sent while later bands are encoded; else into the
+    // scratch, and the rect gets a copy of exactly its bytes (unzeroed, as all of it is written)
+    const worst = RECT_HEADER_BYTES + hextileWorstCase(w, h, bpp);
+    const out = sink ? outputBuffer(ctx.output, worst) : (this.data = atLeastUint8(this.data, worst));
+    let o = writeRectHeader(out, 0, x, y, w, h, Encoding.Hextile);
+    let given = 0;
+    // band by band, streamed or not, so the bytes are the same either way: each band is whole tile rows,
+    // and its first tile specifies its background again (a few bytes a band)
+    const band = bandRows(w, bpp, TILE);
+    this.values = atLeastUint32(this.values, w * Math.min(band, h));
+    for (let by = 0; by < h; by += band) {
+      const bh = Math.min(band, h - by);
+      readPixelValues(ctx, x, y + by, w, bh, this.values);
+      o = this.native ? this.native.encodeTiles(this.values, w, bh, bpp, t.format.bigEndian, out, o) : this.encodeTiles(t, w, bh, out, o);
+      if (sink) {
+        sink(out.subarray(given, o));
+        given = o;
+      }
+    }
+    if (sink) return [{ bytes: out.subarray(0, o) }];
+    const bytes = outputBuffer(ctx.output, o);
+    bytes.set(out.subarray(0, o));
     return [{ bytes }];
   }
 
-  /** The TypeScript tile loop (native/hextile-tiles.c does the same): this.values into this.data from o on. */
-  private encodeTiles(t: PixelTranslator, w: number, h: number, o: number): number {
+  /** The TypeScript tile loop (native/hextile-tiles.c does the same): this.values into `out` from o on. */
+  private encodeTiles(t: PixelTranslator, w: number, h: number, out: Uint8Array, o: number): number {
     const bpp = t.bytesPerPixel;
     const values = this.values;
-    const out = this.data;
     const covered = this.covered;
     const subrects = this.subrects;
     let bgValid = false;

@@ -1,0 +1,228 @@
+/**
+ * Streamed updates (streamed-update.ts): Raw and Hextile hand their bytes to a sink band by band, and a
+ * connection writes a large update's pieces, each handed to the kernel, while the rest is still being
+ * encoded — the viewer decodes the top of a frame while the server encodes the bottom. Checked here: the
+ * pieces are exactly the rect's bytes, the same as without a sink; over real TCP the update leaves in
+ * several flushed writes and decodes to the picture; small updates and other encodings leave at the tick's
+ * end, unflushed;
+ * a client that shares the encoding gets the same finished bytes without a second encoding.
+ */
+import { describe, test } from "node:test";
+import { once } from "node:events";
+import { createServer, connect, type Socket } from "node:net";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { bandRows, type EncodeContext, type RectEncoder } from "../../src/rfb/encoders/encoder.ts";
+import { HextileEncoder } from "../../src/rfb/encoders/hextile.ts";
+import { RawEncoder } from "../../src/rfb/encoders/raw.ts";
+import { Encoding } from "../../src/rfb/encodings.ts";
+import { TcpTransport } from "../../src/rfb/tcp-transport.ts";
+import type { RfbClient } from "../../src/rfb/client/rfb-client.ts";
+import type { RfbConnection } from "../../src/rfb/connection.ts";
+import { assertShows, CONTENTS, context, FORMATS, makeSurface, TestClient } from "./lossless-harness.ts";
+import { fullUpdate, startServer } from "../helpers/rfb-server-fixture.ts";
+
+const ENCODERS: Record<string, () => RectEncoder> = {
+  raw: () => new RawEncoder(),
+  "hextile (C)": () => new HextileEncoder(),
+  "hextile (TypeScript)": () => new HextileEncoder({ native: false }),
+};
+
+describe("piecewise encoders", () => {
+  for (const [name, make] of Object.entries(ENCODERS)) {
+    test(`${name}: with a sink, the pieces in order are the rect's bytes, those made without one, one piece per band`, async () => {
+      const encoder = make();
+      assert.equal(encoder.piecewise, true);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            width: fc.integer({ min: 1, max: 420 }),
+            height: fc.integer({ min: 1, max: 300 }),
+            content: fc.constantFrom(...CONTENTS),
+            seed: fc.integer({ min: 1, max: 0x7fffffff }),
+            format: fc.constantFrom(...Object.keys(FORMATS)),
+            x: fc.nat(),
+            y: fc.nat(),
+          }),
+          async (s) => {
+            const surface = makeSurface(s.width, s.height, s.content, s.seed);
+            const [x, y] = [s.x % s.width, s.y % s.height];
+            const [w, h] = [s.width - x, s.height - y];
+            const plain = context(surface, FORMATS[s.format]!);
+            const pieces: Uint8Array[] = [];
+            const streamed: EncodeContext = { ...plain, sink: (p) => pieces.push(p) };
+            const [whole] = await encoder.encode(plain, x, y, w, h);
+            const got = await encoder.encode(streamed, x, y, w, h);
+            assert.equal(got.length, 1, "one rect per rect");
+            const rect = got[0]!;
+            assert.deepEqual(Buffer.from(rect.bytes), Buffer.from(whole!.bytes), "the same bytes with a sink as without");
+            assert.deepEqual(Buffer.concat(pieces), Buffer.from(rect.bytes), "the pieces are the rect, in order");
+            const bpp = plain.translator.bytesPerPixel;
+            const band = bandRows(w, bpp, name === "raw" ? 1 : 16);
+            assert.equal(pieces.length, Math.ceil(h / band), `a ${w}x${h} rect in bands of ${band} rows`);
+            for (const p of pieces) assert.equal(p.buffer, rect.bytes.buffer, "each piece is a view of the rect's bytes (no copy)");
+            const client = new TestClient(s.width, s.height, FORMATS[s.format]!);
+            await client.receive([rect]);
+            assertShows(client, surface, x, y, w, h);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
+  }
+
+  test("hextile: the C and TypeScript loops give the same bytes over several bands", async () => {
+    const [w, h] = [256, 1200];
+    const surface = makeSurface(w, h, "desktop", 11);
+    for (const format of Object.values(FORMATS)) {
+      const ctx = context(surface, format);
+      assert.ok(bandRows(w, ctx.translator.bytesPerPixel, 16) * 2 < h, "three bands or more");
+      const [fromC] = await new HextileEncoder().encode(ctx, 0, 0, w, h);
+      const [fromTs] = await new HextileEncoder({ native: false }).encode(ctx, 0, 0, w, h);
+      assert.deepEqual(Buffer.from(fromC!.bytes), Buffer.from(fromTs!.bytes));
+    }
+  });
+});
+
+test("TcpTransport: a tick's writes wait for its end, unless flushed; flushed or not, they arrive in order", async () => {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as { port: number }).port;
+  const accepted = once(server, "connection");
+  const peer = connect(port, "127.0.0.1");
+  const [socket] = (await accepted) as [Socket];
+  try {
+    const transport = new TcpTransport(socket);
+    const received: Buffer[] = [];
+    peer.on("data", (d: Buffer) => received.push(d));
+    transport.write(Buffer.alloc(1000, 1));
+    assert.equal(transport.bufferedBytes, 1000, "corked: held until the tick ends");
+    transport.flush();
+    assert.equal(transport.bufferedBytes, 0, "flushed: handed to the kernel now");
+    transport.write(Buffer.alloc(500, 2));
+    assert.equal(transport.bufferedBytes, 500, "a write after a flush is corked again");
+    await new Promise((r) => setImmediate(r));
+    assert.equal(transport.bufferedBytes, 0, "and leaves at the tick's end");
+    while (received.reduce((n, b) => n + b.length, 0) < 1500) await once(peer, "data");
+    const all = Buffer.concat(received);
+    assert.deepEqual(all, Buffer.concat([Buffer.alloc(1000, 1), Buffer.alloc(500, 2)]));
+  } finally {
+    peer.destroy();
+    socket.destroy();
+    server.close();
+  }
+});
+
+/** Counts what a connection's transport is asked to do: each write's size and each flush, in order. */
+function spyOn(conn: RfbConnection): string[] {
+  const events: string[] = [];
+  const t = conn.transport;
+  const write = t.write.bind(t);
+  const flush = t.flush.bind(t);
+  t.write = (data, sent) => {
+    events.push(`write ${data.length}`);
+    write(data, sent);
+  };
+  t.flush = () => {
+    events.push("flush");
+    flush();
+  };
+  return events;
+}
+
+/** Paint noise over the area and wait for the client's update with it. */
+async function noiseFrame(s: Awaited<ReturnType<typeof startServer>>, client: RfbClient, x: number, y: number, w: number, h: number, seed: number): Promise<void> {
+  const got = client.nextUpdate((u) => u.pixels > 0);
+  void client.requestUpdate({ incremental: true }).catch(() => {});
+  let v = seed;
+  for (let yy = y; yy < y + h; yy++) {
+    for (let xx = x; xx < x + w; xx++) {
+      v = (Math.imul(v, 1103515245) + 12345) >>> 0;
+      s.pixels[yy * s.width + xx] = v >>> 8;
+    }
+  }
+  s.console.publishUpdate({ count: 1, rects: [{ x, y, w, h }] });
+  await got;
+}
+
+function assertClientShows(client: RfbClient, pixels: Uint32Array): void {
+  const fb = client.framebuffer.pixels;
+  for (let i = 0; i < pixels.length; i++) {
+    if ((fb[i]! & 0xffffff) !== (pixels[i]! & 0xffffff)) assert.fail(`pixel ${i}: got 0x${fb[i]!.toString(16)}, want 0x${pixels[i]!.toString(16)}`);
+  }
+}
+
+describe("streamed updates over TCP", () => {
+  for (const encoding of [Encoding.Raw, Encoding.Hextile]) {
+    test(`encoding ${encoding}: a full frame leaves in flushed pieces while it is encoded, and decodes to the picture; a small change is not flushed`, async () => {
+      const s = await startServer({ width: 640, height: 480 });
+      const client = await s.connect({ encodings: [encoding] });
+      try {
+        await fullUpdate(client);
+        const events = spyOn(s.server.connections[0]!);
+        await noiseFrame(s, client, 0, 0, 640, 480, 1);
+        const writes = events.filter((e) => e.startsWith("write")).length;
+        const flushes = events.filter((e) => e === "flush").length;
+        // 640x480 at 32 bpp: 1.2 MB in bands of about 128 KiB
+        assert.ok(writes >= 8, `the update went in ${writes} writes: ${events.join(", ")}`);
+        assert.ok(flushes >= 4, `${flushes} of its pieces were handed to the kernel while the rest was encoded`);
+        assertClientShows(client, s.pixels);
+
+        events.length = 0;
+        await noiseFrame(s, client, 10, 20, 50, 40, 2);
+        assert.ok(events.length > 0 && events.length <= 2 && !events.includes("flush"), `a small update: its header and its rect, no flush (${events.join(", ")})`);
+        assertClientShows(client, s.pixels);
+      } finally {
+        client.close();
+        await s.close();
+      }
+    });
+  }
+
+  test("ZRLE and Tight are not streamed: a full frame leaves without a flush", async () => {
+    for (const encoding of [Encoding.ZRLE, Encoding.Tight]) {
+      const s = await startServer({ width: 640, height: 480 });
+      const client = await s.connect({ encodings: [encoding] });
+      try {
+        await fullUpdate(client);
+        const events = spyOn(s.server.connections[0]!);
+        await noiseFrame(s, client, 0, 0, 640, 480, 3);
+        assert.equal(events.filter((e) => e === "flush").length, 0, `encoding ${encoding}: ${events.join(", ")}`);
+        assertClientShows(client, s.pixels);
+      } finally {
+        client.close();
+        await s.close();
+      }
+    }
+  });
+
+  test("two Hextile clients share one encoding: the one that made it streamed it, the other got the same finished bytes", async () => {
+    const s = await startServer({ width: 640, height: 480 });
+    const clients = [await s.connect({ encodings: [Encoding.Hextile] }), await s.connect({ encodings: [Encoding.Hextile] })];
+    try {
+      for (const c of clients) await fullUpdate(c);
+      const conns = s.server.connections;
+      const events = conns.map((c) => spyOn(c));
+      const bytesBefore = conns.map((c) => c.stats.bytes);
+      const before = { ...s.server.stats };
+      const got = clients.map((c) => c.nextUpdate((u) => u.pixels > 0));
+      for (const c of clients) void c.requestUpdate({ incremental: true }).catch(() => {});
+      await new Promise((r) => setTimeout(r, 30));
+      for (let i = 0; i < s.pixels.length; i++) s.pixels[i] = Math.imul(i, 2654435761) >>> 8;
+      s.console.publishUpdate({ count: 1, rects: [{ x: 0, y: 0, w: 640, h: 480 }] });
+      await Promise.all(got);
+      const after = s.server.stats;
+      assert.equal(after.encodeCacheMisses - before.encodeCacheMisses, 1, "encoded once");
+      assert.equal(after.encodeCacheHits - before.encodeCacheHits, 1, "and shared");
+      const flushes = events.map((e) => e.filter((x) => x === "flush").length);
+      assert.equal(flushes.filter((n) => n > 0).length, 1, `exactly one connection streamed (flushes ${flushes.join(", ")})`);
+      for (const c of clients) assertClientShows(c, s.pixels);
+      const sent = conns.map((c, i) => c.stats.bytes - bytesBefore[i]!);
+      assert.equal(sent[0], sent[1], "both sent the same bytes for the frame");
+    } finally {
+      for (const c of clients) c.close();
+      await s.close();
+    }
+  });
+});
