@@ -12,11 +12,13 @@ import { once } from "node:events";
 import { createServer, connect, type Socket } from "node:net";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { bandRows, type EncodeContext, type RectEncoder } from "../../src/rfb/encoders/encoder.ts";
+import { bandRows, STREAM_PIECE_BYTES, type EncodeContext, type RectEncoder } from "../../src/rfb/encoders/encoder.ts";
 import { HextileEncoder } from "../../src/rfb/encoders/hextile.ts";
 import { RawEncoder } from "../../src/rfb/encoders/raw.ts";
 import { Encoding } from "../../src/rfb/encodings.ts";
+import { StreamedUpdate } from "../../src/rfb/streamed-update.ts";
 import { TcpTransport } from "../../src/rfb/tcp-transport.ts";
+import type { RfbTransport } from "../../src/rfb/transport.ts";
 import type { RfbClient } from "../../src/rfb/client/rfb-client.ts";
 import type { RfbConnection } from "../../src/rfb/connection.ts";
 import { assertShows, CONTENTS, context, FORMATS, makeSurface, TestClient } from "./lossless-harness.ts";
@@ -30,7 +32,7 @@ const ENCODERS: Record<string, () => RectEncoder> = {
 
 describe("piecewise encoders", () => {
   for (const [name, make] of Object.entries(ENCODERS)) {
-    test(`${name}: with a sink, the pieces in order are the rect's bytes, those made without one, one piece per band`, async () => {
+    test(`${name}: with a sink, the pieces in order are the rect's bytes, those made without one, in pieces of at least half STREAM_PIECE_BYTES`, async () => {
       const encoder = make();
       assert.equal(encoder.piecewise, true);
       await fc.assert(
@@ -59,7 +61,11 @@ describe("piecewise encoders", () => {
             assert.deepEqual(Buffer.concat(pieces), Buffer.from(rect.bytes), "the pieces are the rect, in order");
             const bpp = plain.translator.bytesPerPixel;
             const band = bandRows(w, bpp, name === "raw" ? 1 : 16);
-            assert.equal(pieces.length, Math.ceil(h / band), `a ${w}x${h} rect in bands of ${band} rows`);
+            const bands = Math.ceil(h / band);
+            if (name === "raw") assert.equal(pieces.length, bands, `a ${w}x${h} rect in bands of ${band} rows, a piece each`);
+            else assert.ok(pieces.length >= 1 && pieces.length <= bands, `${pieces.length} pieces of ${bands} bands`);
+            // Hextile gathers bands that compress well: every piece but the last is at least half a piece
+            for (const p of pieces.slice(0, -1)) assert.ok(p.length >= STREAM_PIECE_BYTES / 2, `a piece of ${p.length} bytes before the last`);
             for (const p of pieces) assert.equal(p.buffer, rect.bytes.buffer, "each piece is a view of the rect's bytes (no copy)");
             const client = new TestClient(s.width, s.height, FORMATS[s.format]!);
             await client.receive([rect]);
@@ -82,6 +88,49 @@ describe("piecewise encoders", () => {
       assert.deepEqual(Buffer.from(fromC!.bytes), Buffer.from(fromTs!.bytes));
     }
   });
+});
+
+test("StreamedUpdate: the head goes with the first piece; sent is called once, after the last piece has left, whenever finish comes", () => {
+  const written: Buffer[] = [];
+  const callbacks: Array<() => void> = [];
+  let flushes = 0;
+  const transport = {
+    write: (data: Uint8Array, sent?: () => void) => {
+      written.push(Buffer.from(data));
+      if (sent) callbacks.push(sent);
+    },
+    flush: () => flushes++,
+  } as unknown as RfbTransport;
+
+  const unused = new StreamedUpdate(transport, Buffer.from([0, 0, 0, 1]));
+  assert.equal(unused.started, false);
+  assert.equal(written.length, 0, "nothing is written before a piece");
+
+  const update = new StreamedUpdate(transport, Buffer.from([0, 0, 0, 1]));
+  update.piece(Buffer.alloc(100_000, 7));
+  assert.equal(update.started, true);
+  assert.deepEqual(written[0], Buffer.from([0, 0, 0, 1]), "the header first");
+  assert.equal(flushes, 1, "about half a piece's worth gathered: handed to the kernel");
+  update.piece(Buffer.alloc(10, 8));
+  assert.equal(flushes, 1, "a small piece waits for more (or the tick's end)");
+  assert.equal(update.bytes, 4 + 100_000 + 10);
+
+  let sentCalls = 0;
+  callbacks.shift()!();
+  update.finish(() => sentCalls++);
+  assert.equal(sentCalls, 0, "two pieces are still in flight");
+  callbacks.shift()!();
+  assert.equal(sentCalls, 0, "one is");
+  callbacks.shift()!();
+  assert.equal(sentCalls, 1, "all have left");
+  assert.equal(callbacks.length, 0);
+
+  const early = new StreamedUpdate(transport, Buffer.from([0, 0, 0, 1]));
+  early.piece(Buffer.alloc(10));
+  for (const c of callbacks.splice(0)) c();
+  let earlyCalls = 0;
+  early.finish(() => earlyCalls++);
+  assert.equal(earlyCalls, 1, "finish after everything left: sent at once");
 });
 
 test("TcpTransport: a tick's writes wait for its end, unless flushed; flushed or not, they arrive in order", async () => {

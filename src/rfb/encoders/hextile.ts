@@ -16,7 +16,7 @@ import { outputBuffer } from "../output-pool.ts";
 import type { PixelTranslator } from "../pixel-translator.ts";
 import { mostFrequentValue } from "./background.ts";
 import { ColourTable } from "./colour-table.ts";
-import { bandRows, RECT_HEADER_BYTES, writeRectHeader, type EncodeContext, type EncodedRect, type RectEncoder } from "./encoder.ts";
+import { bandRows, RECT_HEADER_BYTES, STREAM_PIECE_BYTES, writeRectHeader, type EncodeContext, type EncodedRect, type RectEncoder } from "./encoder.ts";
 import { hextileWorstCase, nativeHextile, type NativeHextile } from "./native-hextile.ts";
 import { atLeastUint32, atLeastUint8, readPixelValues } from "./pixel-values.ts";
 import { findSubrects, NO_BACKGROUND, SUBRECT_WORDS, tooManySubrects } from "./subrects.ts";
@@ -63,11 +63,15 @@ export class HextileEncoder implements RectEncoder {
     const t = ctx.translator;
     const bpp = t.bytesPerPixel;
     const sink = ctx.sink;
-    // a tile is never sent larger than Raw (1 + area × bpp). Streamed, the tiles go straight into the output
-    // (sized for that worst case), as its pieces are sent while later bands are encoded; else into the
-    // scratch, and the rect gets a copy of exactly its bytes (unzeroed, as all of it is written)
+    // a tile is never sent larger than Raw (1 + area × bpp): the tiles go into the scratch, and the rect gets
+    // a copy of exactly its bytes (unzeroed, as all of it is written)
     const worst = RECT_HEADER_BYTES + hextileWorstCase(w, h, bpp);
-    const out = sink ? outputBuffer(ctx.output, worst) : (this.data = atLeastUint8(this.data, worst));
+    this.data = atLeastUint8(this.data, worst);
+    let out: Uint8Array = this.data;
+    // with a sink, once the rect's bytes reach half a piece (a busy area: a calm one stays small), the rest
+    // goes straight into an output sized for the worst case, whose pieces are sent while later bands are
+    // encoded (no copy of the whole rect at the end)
+    let streamed: Buffer | undefined;
     let o = writeRectHeader(out, 0, x, y, w, h, Encoding.Hextile);
     let given = 0;
     // band by band, streamed or not, so the bytes are the same either way: each band is whole tile rows,
@@ -76,16 +80,24 @@ export class HextileEncoder implements RectEncoder {
     this.values = atLeastUint32(this.values, w * Math.min(band, h));
     for (let by = 0; by < h; by += band) {
       const bh = Math.min(band, h - by);
+      const last = by + bh >= h;
       readPixelValues(ctx, x, y + by, w, bh, this.values);
       o = this.native ? this.native.encodeTiles(this.values, w, bh, bpp, t.format.bigEndian, out, o) : this.encodeTiles(t, w, bh, out, o);
-      if (sink) {
+      if (!sink) continue;
+      if (!streamed && !last && o >= STREAM_PIECE_BYTES / 2) {
+        streamed = outputBuffer(ctx.output, worst);
+        streamed.set(out.subarray(0, o));
+        out = streamed;
+      }
+      if (streamed && (o - given >= STREAM_PIECE_BYTES / 2 || last)) {
         sink(out.subarray(given, o));
         given = o;
       }
     }
-    if (sink) return [{ bytes: out.subarray(0, o) }];
+    if (streamed) return [{ bytes: streamed.subarray(0, o) }];
     const bytes = outputBuffer(ctx.output, o);
     bytes.set(out.subarray(0, o));
+    sink?.(bytes);
     return [{ bytes }];
   }
 
