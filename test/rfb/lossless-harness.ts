@@ -4,6 +4,7 @@
  * streams persist as on a connection), splicing the zlib header in as the connection does.
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { ByteSource } from "../../src/rfb/client/byte-source.ts";
 import type { ClientFramebuffer, RectDecoder } from "../../src/rfb/client/decoder.ts";
 import { CopyRectDecoder } from "../../src/rfb/client/decoders/copyrect.ts";
@@ -183,4 +184,25 @@ export function assertCovers(headers: ReadonlyArray<{ x: number; y: number; w: n
     for (let yy = r.y; yy < r.y + r.h; yy++) for (let xx = r.x; xx < r.x + r.w; xx++) seen[(yy - y) * w + (xx - x)]!++;
   }
   assert.ok(seen.every((n) => n === 1), "the rects do not cover the area exactly once");
+}
+
+/**
+ * A surface of any content up to maxWidth×maxHeight in any format, and the rect from a point of it to its
+ * bottom-right corner (so the right and bottom edges' partial tiles come up often).
+ */
+export function cornerRectCase(maxWidth: number, maxHeight: number) {
+  return fc
+    .record({
+      width: fc.integer({ min: 1, max: maxWidth }),
+      height: fc.integer({ min: 1, max: maxHeight }),
+      content: fc.constantFrom(...CONTENTS),
+      seed: fc.integer({ min: 1, max: 0x7fffffff }),
+      format: fc.constantFrom(...Object.keys(FORMATS)),
+      x: fc.nat(),
+      y: fc.nat(),
+    })
+    .map((s) => {
+      const [x, y] = [s.x % s.width, s.y % s.height];
+      return { surface: makeSurface(s.width, s.height, s.content, s.seed), format: FORMATS[s.format]!, x, y, w: s.width - x, h: s.height - y };
+    });
 }
