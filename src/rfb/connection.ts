@@ -625,13 +625,8 @@ export class RfbConnection {
       // one part is the shared cache entry itself: kept as that array, its segments are made once for all
       // clients (EncodeCache.segments is keyed by it), not once per client
       const encoded = results.length === 1 ? results[0]! : results.flat();
-      if (stream?.started) {
-        // written already: the buffers are released once the last piece has left, closed or not
-        handedOver = true;
-        stream.finish(() => releaseAll(leases));
-        // its header told the client how many rects follow
-        if (encoded.length !== rects.length) throw new Error(`a piecewise encoder made ${encoded.length} rects of ${rects.length}`);
-      }
+      // its header told the client how many rects follow
+      if (stream?.started && encoded.length !== rects.length) throw new Error(`a piecewise encoder made ${encoded.length} rects of ${rects.length}`);
       if (this.closedFlag) return;
       this.drawnCursor = drawnCursor;
       if (sameSize && parts.length > 0) this.refresh.sent([...refreshRects, ...rects, ...cursorRects], lossyRects(encoded));
@@ -644,7 +639,10 @@ export class RfbConnection {
       this.writeUpdate(pseudo, encoded, copies, leases.length > 0 ? () => releaseAll(leases) : undefined);
       handedOver = true;
     } finally {
-      if (!handedOver) releaseAll(leases);
+      // a streamed update is written already, whatever failed after: its buffers are released only once its
+      // last piece has left (closed or not), never while a piece still waits in the transport
+      if (stream?.started) stream.finish(() => releaseAll(leases));
+      else if (!handedOver) releaseAll(leases);
     }
   }
 
