@@ -58,9 +58,10 @@ function playText(play: PlayPlan, rows: readonly ComparisonRow[]): string {
     const most = Math.max(...xs);
     return least === most ? `${least}` : `${least}–${most}`;
   };
-  const passes = (b: PlayBudget): string => (b.minFrames > 0 ? `in whole passes until ${b.minFrames} frames or ${b.maxMs / 1000} s` : "once");
+  const passes = (b: PlayBudget): string =>
+    b.minFrames > 0 ? `in whole passes until ${b.minFrames.toLocaleString("en-US")} frames or ${b.maxMs / 1000} s${b.paced === false ? ", each frame put as soon as the one before was received" : ""}` : "once";
   return (
-    `Each server first plays the recording unmeasured, ${passes(play.warmUp)} (our server's JIT settles only after hundreds of frames): ` +
+    `Each server first plays the recording unmeasured, ${passes(play.warmUp)} (V8 optimizes our server's once-a-frame code only after thousands of frames): ` +
     `${span(rows.map((r) => r.warmUpFrames))} frames in this run. Then it is measured, ${passes(play.measure)} (frames 1…n−1 of each pass; ` +
     `the jumps back to frame 0 are not measured): ${span(rows.map((r) => r.frames))} frames. Steady state, not start-up.`
   );

@@ -158,17 +158,25 @@ async function startServer(kind: ServerKind, file: FrameFile, tools: PeerTools):
 export interface PlayBudget {
   minFrames: number;
   maxMs: number;
+  /**
+   * false: each frame is put as soon as the one before was received, not at its 60 Hz slot (a warm-up only
+   * needs frames shown, not their timing). Default true.
+   */
+  paced?: boolean;
 }
 
 /**
  * The unmeasured play before the measured one. Our server's per-frame code (the update, the socket write,
  * the move detector's bookkeeping) runs a few times a frame, so V8 tiers it up to optimized code only after
- * hundreds of frames; over a single 46-frame warm pass its compiler threads still took ~0.8 ms a frame of the
- * 1080p desktop's measured pass (3.3–3.5 ms a frame after one pass, 2.3–2.8 ms after eight). A server that
- * runs for hours pays that once. The C peers get the same warm-up. 6 s of frames at 60 Hz where the server
- * keeps up; a slow one stops after 8 s.
+ * thousands of frames: V8 optimizes a function when the bytecode it ran uses up a budget, and code that runs
+ * once a frame uses up little of it. Over a single 46-frame warm pass its compiler threads still took ~0.8 ms
+ * a frame of the 1080p desktop's measured pass (3.3–3.5 ms a frame after one pass, 2.3–2.8 ms after eight);
+ * 1080p typing Raw measured 1.73–1.75 ms a frame after 369 warm frames and 1.11–1.16 after 3,083 (two runs
+ * each, alternated). A server that runs for hours pays that once, in its first minute. So the warm-up shows
+ * 3,000 frames, unpaced (each as soon as the one before was received: 60 Hz would make it 50 s a row), or
+ * stops after 8 s for a server that is slower than that. The C peers get the same warm-up.
  */
-export const STEADY_STATE_WARM_UP: PlayBudget = { minFrames: 360, maxMs: 8_000 };
+export const STEADY_STATE_WARM_UP: PlayBudget = { minFrames: 3_000, maxMs: 8_000, paced: false };
 
 /**
  * The measured play: 180 frames (3 s at 60 Hz) where the server keeps up. One 45-frame pass is 0.75 s, and
@@ -228,14 +236,14 @@ export async function compareOne(kind: ServerKind, file: FrameFile, encoding: st
       if (!f.got) throw new Error(`${kind}: frame 0 never arrived`);
       return { guestNs: f.guestNs, bytes: Number(f.got[3]) };
     };
-    // frames 1…n−1 paced at 60 Hz from the pass's start; `from` is where the pass starts (after frame 0)
-    const pass = async (from: { guestNs: number; bytes: number }, tally: Tally) => {
+    // frames 1…n−1, paced at 60 Hz from the pass's start unless `paced` is false; `from` is where the pass starts (after frame 0)
+    const pass = async (from: { guestNs: number; bytes: number }, tally: Tally, paced: boolean) => {
       const cpu0 = processCpuMs(server.pid);
       const wall0 = performance.now();
       let guestNs = from.guestNs;
       let bytes = from.bytes;
       for (let i = 1; i < file.frames; i++) {
-        const f = await show(i, wall0 + ((i - 1) * 1000) / 60, frameTimeoutMs);
+        const f = await show(i, paced ? wall0 + ((i - 1) * 1000) / 60 : 0, frameTimeoutMs);
         guestNs = f.guestNs;
         if (!f.got) continue;
         tally.delivered++;
@@ -252,7 +260,7 @@ export async function compareOne(kind: ServerKind, file: FrameFile, encoding: st
     // plays whole passes within the budget; each starts from frame 0 (`from`: the viewer is already there)
     const playPasses = async (budget: PlayBudget, tally: Tally, from?: { guestNs: number; bytes: number }) => {
       const start = performance.now();
-      do await pass(tally.passes === 0 && from ? from : await backToStart(frameTimeoutMs), tally);
+      do await pass(tally.passes === 0 && from ? from : await backToStart(frameTimeoutMs), tally, budget.paced ?? true);
       while (tally.frames < budget.minFrames && performance.now() - start < budget.maxMs);
     };
     const tally = (): Tally => ({ passes: 0, frames: 0, delivered: 0, wallMs: 0, cpuMs: 0, bytes: 0, latencies: [] });

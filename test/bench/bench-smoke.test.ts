@@ -91,6 +91,18 @@ test("a server plays whole passes until it was shown the frames asked for, or th
   assert.equal(byTime.delivered, 5);
 });
 
+test("an unpaced warm-up puts each frame as soon as the one before was received; a paced one waits for its 60 Hz slot", async () => {
+  const file = recordedFrames("desktop", 320, 240, 6);
+  const tools = peerTools();
+  const measure = { minFrames: 0, maxMs: 0 };
+  const paced = await compareOne("ours", file, "raw", tools, { warmUp: { minFrames: 100_000, maxMs: 1_500 }, measure });
+  const unpaced = await compareOne("ours", file, "raw", tools, { warmUp: { minFrames: 100_000, maxMs: 1_500, paced: false }, measure });
+  // paced: frames 1..5 of a pass at slots 0..66.7 ms after its start, so each 6-frame pass (frame 0 first) takes
+  // at least 66.7 ms: at most 23 passes, 138 frames in 1.5 s. Unpaced, a 320×240 frame's round trip is ~1.3 ms here.
+  assert.ok(paced.warmUpFrames <= 6 * 23 + 1, `paced: ${paced.warmUpFrames}`);
+  assert.ok(unpaced.warmUpFrames > 300, `unpaced: ${unpaced.warmUpFrames}`);
+});
+
 test("the server bench's one-core row: the server on one CPU, its guest and viewer on the others, and the machine given back after", async (t) => {
   const before = cpuListOf(process.pid);
   const cpus = parseCpuList(before);
