@@ -65,7 +65,8 @@ const anyFormat = fc.oneof(fc.constantFrom(...Object.values(FORMATS)), validForm
 describe("client pixel reader: bulk reads", () => {
   it("pixelsInto reads every wire value as the format defines it, at any offset and destination", () => {
     fc.assert(
-      fc.property(anyFormat, fc.uint8Array({ minLength: 0, maxLength: 300 }), fc.nat(7), fc.nat(5), (format, bytes, skip, d) => {
+      // up to 150 32-bit pixels: runs below and above the length from which the Xrgb reader copies
+      fc.property(anyFormat, fc.uint8Array({ minLength: 0, maxLength: 600 }), fc.nat(7), fc.nat(5), (format, bytes, skip, d) => {
         const reader = new PixelReader(format);
         const bpp = reader.bytesPerPixel;
         const count = Math.max(0, Math.floor((bytes.length - skip) / bpp));
@@ -80,6 +81,27 @@ describe("client pixel reader: bulk reads", () => {
         if (d > 0) assert.equal(dst[d - 1], 0xdeadbeef, "nothing written before them");
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it("rectInto draws a block of packed wire pixels into rows a stride apart, and nothing around it", () => {
+    fc.assert(
+      fc.property(anyFormat, fc.integer({ min: 1, max: 90 }), fc.integer({ min: 1, max: 5 }), fc.nat(9), fc.nat(3), fc.nat(0x7fffffff), (format, w, h, margin, skip, seed) => {
+        const reader = new PixelReader(format);
+        const bpp = reader.bytesPerPixel;
+        const bytes = Uint8Array.from({ length: skip + w * h * bpp }, (_, i) => (Math.imul(i + 1, seed | 1) >>> 13) & 0xff);
+        const stride = w + margin;
+        const dst = new Uint32Array(stride * (h + 2)).fill(0xdeadbeef);
+        reader.rectInto(bytes, skip, dst, stride + margin, stride, w, h);
+        for (let i = 0; i < dst.length; i++) {
+          const row = Math.floor(i / stride) - 1;
+          const col = (i % stride) - margin;
+          const inside = row >= 0 && row < h && col >= 0 && col < w;
+          const want = inside ? reference(format, wireValue(format, bytes, skip + (row * w + col) * bpp)) : 0xdeadbeef;
+          if (dst[i] !== want) assert.fail(`word ${i} (row ${row}, column ${col}) of ${JSON.stringify(format)}: 0x${dst[i]!.toString(16)}, want 0x${want.toString(16)}`);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -54,6 +54,8 @@ const surfaceAndRect = fc
       wPick: fc.oneof(fc.constant(1), fc.constant(Infinity), fc.integer({ min: 1, max: 150 })),
       hPick: fc.oneof(fc.constant(1), fc.constant(Infinity), fc.integer({ min: 1, max: 150 })),
       chunk: fc.oneof(fc.constant(Infinity), fc.integer({ min: 1, max: 700 })),
+      // the bytes all there before decoding starts, or arriving chunk by chunk while it waits
+      trickled: fc.boolean(),
     }),
   );
 
@@ -61,14 +63,14 @@ describe("lossless encodings round trip pixel-exact", () => {
   for (const [name, encoder] of Object.entries(ENCODERS)) {
     test(`${name}: random surfaces, rects and pixel formats`, async () => {
       await fc.assert(
-        fc.asyncProperty(surfaceAndRect, async ({ s, x, y, wPick, hPick, chunk }) => {
+        fc.asyncProperty(surfaceAndRect, async ({ s, x, y, wPick, hPick, chunk, trickled }) => {
           const surface = makeSurface(s.width, s.height, s.content, s.seed);
           const w = Math.min(wPick, s.width - x);
           const h = Math.min(hPick, s.height - y);
           const format = FORMATS[s.format]!;
           const rects = await encoder.encode(context(surface, format, s.compressLevel), x, y, w, h);
           const client = new TestClient(s.width, s.height, format);
-          const headers = await client.receive(rects, chunk);
+          const headers = await client.receive(rects, chunk, trickled);
           for (const r of headers) assert.ok(ALLOWED[name]!.includes(r.encoding), `${name} produced encoding ${r.encoding}`);
           assertCovers(headers, x, y, w, h);
           assertShows(client, surface, x, y, w, h);

@@ -144,12 +144,18 @@ export class TestClient {
     this.reader = new PixelReader(format);
   }
 
-  /** Send the rects as a connection would (in chunks of `chunk` bytes) and decode them; returns their headers. */
-  async receive(rects: readonly EncodedRect[], chunk = Infinity): Promise<Array<ReturnType<typeof rectHeader>>> {
+  /**
+   * Send the rects as a connection would (in chunks of `chunk` bytes) and decode them; returns their headers.
+   * `trickled`: each chunk arrives on a later turn of the event loop, while the decoders wait for it (else
+   * all are buffered before the first rect is decoded).
+   */
+  async receive(rects: readonly EncodedRect[], chunk = Infinity, trickled = false): Promise<Array<ReturnType<typeof rectHeader>>> {
+    const chunks: Buffer[] = [];
     for (const r of rects) {
       const b = Buffer.from(spliced(r, this.started));
-      for (let o = 0; o < b.length; o += chunk) this.source.push(b.subarray(o, Math.min(b.length, o + chunk)));
+      for (let o = 0; o < b.length; o += chunk) chunks.push(b.subarray(o, Math.min(b.length, o + chunk)));
     }
+    const arrived = trickled ? trickle(this.source, chunks) : Promise.resolve(chunks.forEach((c) => this.source.push(c)));
     const headers = [];
     for (let i = 0; i < rects.length; i++) {
       const h = rectHeader(await this.source.read(12));
@@ -158,8 +164,17 @@ export class TestClient {
       await decoder.decode({ source: this.source, framebuffer: this.framebuffer, pixels: this.reader }, h.x, h.y, h.w, h.h);
       headers.push(h);
     }
+    await arrived;
     assert.equal(this.source.available, 0, "bytes left after the last rect");
     return headers;
+  }
+}
+
+/** Push one chunk a turn of the event loop, as a socket's reads come. */
+async function trickle(source: ByteSource, chunks: readonly Buffer[]): Promise<void> {
+  for (const c of chunks) {
+    await new Promise((resolve) => setImmediate(resolve));
+    source.push(c);
   }
 }
 

@@ -16,7 +16,8 @@ export const BYTE_SOURCE_HIGH_WATER = 2 * 1024 * 1024;
 export class ByteSource {
   private chunks: Buffer[] = [];
   private buffered = 0;
-  private waiter: { n: number; resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined;
+  /** the one pending read: `peek` leaves its bytes unread */
+  private waiter: { n: number; peek: boolean; resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined;
   private error: Error | undefined;
   /** bytes handed out so far (for statistics: bytes per frame) */
   consumed = 0;
@@ -51,11 +52,50 @@ export class ByteSource {
   }
 
   read(n: number): Promise<Buffer> {
+    return this.wait(n, false);
+  }
+
+  /**
+   * The next n bytes as one buffer, once they are here, left unread (a later read or skip consumes them):
+   * for a decoder that needs to see an item's header before it knows the item's length.
+   */
+  peek(n: number): Promise<Buffer> {
+    return this.wait(n, true);
+  }
+
+  /**
+   * What can be read now without waiting, as one contiguous view (the unread part of the oldest chunk;
+   * empty when nothing is buffered). Nothing is consumed: a decoder parses many small items from it in
+   * place and then consumes what it parsed with skip(), with no promise or buffer per item.
+   */
+  head(): Buffer {
+    return this.chunks[0] ?? EMPTY;
+  }
+
+  /** Consume n buffered bytes (what head() or peek() showed) without waiting. */
+  skip(n: number): void {
+    if (this.waiter) throw new Error("ByteSource: skip while a read waits");
+    if (!(n >= 0 && n <= this.buffered)) throw new RangeError(`ByteSource: skip ${n} of ${this.buffered} buffered bytes`);
+    this.consumed += n;
+    this.buffered -= n;
+    while (n > 0) {
+      const c = this.chunks[0]!;
+      if (n < c.length) {
+        this.chunks[0] = c.subarray(n);
+        break;
+      }
+      n -= c.length;
+      this.chunks.shift();
+    }
+    if (this.paused) this.checkFlow();
+  }
+
+  private wait(n: number, peek: boolean): Promise<Buffer> {
     if (this.waiter) return Promise.reject(new Error("ByteSource: one read at a time"));
-    if (this.buffered >= n) return Promise.resolve(this.take(n));
+    if (this.buffered >= n) return Promise.resolve(peek ? this.look(n) : this.take(n));
     if (this.error) return Promise.reject(this.error);
     return new Promise((resolve, reject) => {
-      this.waiter = { n, resolve, reject };
+      this.waiter = { n, peek, resolve, reject };
       this.checkFlow();
     });
   }
@@ -93,32 +133,23 @@ export class ByteSource {
     const w = this.waiter;
     if (!w || this.buffered < w.n) return;
     this.waiter = undefined;
-    w.resolve(this.take(w.n));
+    w.resolve(w.peek ? this.look(w.n) : this.take(w.n));
   }
 
   private take(n: number): Buffer {
-    this.consumed += n;
+    const out = this.look(n);
+    this.skip(n);
+    return out;
+  }
+
+  /** The next n buffered bytes, unconsumed: a view of the first chunk when it holds them, else a copy. */
+  private look(n: number): Buffer {
     const first = this.chunks[0];
-    if (first && first.length >= n) {
-      const out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      this.buffered -= n;
-      if (this.paused) this.checkFlow();
-      return out;
-    }
+    if (first && first.length >= n) return first.subarray(0, n);
     const out = Buffer.allocUnsafe(n);
-    let o = 0;
-    while (o < n) {
-      const c = this.chunks[0]!;
-      const k = Math.min(c.length, n - o);
-      c.copy(out, o, 0, k);
-      o += k;
-      if (k === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(k);
-    }
-    this.buffered -= n;
-    if (this.paused) this.checkFlow();
+    for (let i = 0, o = 0; o < n; i++) o += this.chunks[i]!.copy(out, o, 0, Math.min(this.chunks[i]!.length, n - o));
     return out;
   }
 }
+
+const EMPTY = Buffer.alloc(0);

@@ -11,8 +11,7 @@ export function checkRectInFramebuffer(fb: ClientFramebuffer, encoding: number, 
 
 /** Draw w×h wire pixels from `data` at `off` (packed rows) into the framebuffer at (x, y). */
 export function drawWirePixels(fb: ClientFramebuffer, reader: PixelReader, data: Uint8Array, off: number, x: number, y: number, w: number, h: number): void {
-  const rowBytes = w * reader.bytesPerPixel;
-  for (let row = 0; row < h; row++, off += rowBytes) reader.pixelsInto(data, off, fb.pixels, (y + row) * fb.width + x, w);
+  reader.rectInto(data, off, fb.pixels, y * fb.width + x, fb.width, w, h);
 }
 
 /** Fill a w×h area of the framebuffer at (x, y) with one XRGB colour. */
