@@ -2,13 +2,18 @@
 // Builds the optional native pixel helpers (native/*.c) into build/native/libvfio-display-pixels.so.
 // Run by `npm install`/`npm ci` (postinstall). Without a C compiler it says so and exits 0: the display
 // consumer then uses its JavaScript paths, which give the same results, only slower.
+// Where the system's static zlib is there (zlib1g-dev), native/with-zlib/*.c is built in too, with zlib
+// linked statically and its symbols hidden (see zlib-deflate.c); else the helpers are built without it and
+// the encoders use Node's zlib.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const sources = readdirSync(join(root, "native")).filter((f) => f.endsWith(".c")).map((f) => join(root, "native", f));
+const cSources = (dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith(".c")).map((f) => join(root, dir, f));
+const sources = cSources("native");
+const zlibSources = cSources("native/with-zlib");
 const outDir = join(root, "build", "native");
 const out = join(outDir, "libvfio-display-pixels.so");
 
@@ -20,7 +25,11 @@ if (!compiler) {
 }
 mkdirSync(outDir, { recursive: true });
 const tmp = `${out}.${process.pid}.tmp`;
-const r = spawnSync(compiler, ["-O2", "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", tmp, ...sources], { encoding: "utf8" });
+const build = (extra) => spawnSync(compiler, ["-O2", "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", tmp, ...sources, ...extra], { encoding: "utf8" });
+// zlib's objects from libz.a, their symbols local to the library (the node binary exports the same names)
+let r = build([...zlibSources, "-Wl,--exclude-libs,ALL", "-Wl,-Bstatic", "-lz", "-Wl,-Bdynamic"]);
+const withZlib = r.status === 0;
+if (!withZlib) r = build([]);
 if (r.status !== 0) {
   rmSync(tmp, { force: true });
   rmSync(out, { force: true }); // a library built from older sources must not stay in use
@@ -28,4 +37,4 @@ if (r.status !== 0) {
   process.exit(0);
 }
 renameSync(tmp, out); // atomic: a running process never loads a half-written library
-console.log(`native pixel helpers: built ${out}`);
+console.log(`native pixel helpers: built ${out} ${withZlib ? "with the system's zlib" : "without zlib (no libz.a: zlib1g-dev); the encoders use Node's zlib"}`);

@@ -1,6 +1,6 @@
 /**
  * The optional native pixel helpers (native/*.c), built by `npm install` (scripts/build-native.mjs) when a C
- * compiler is there, loaded through koffi once for every user (native-damage.ts, native-moves.ts, rfb/encoders/native-hextile.ts). Without
+ * compiler is there, loaded through koffi once for every user (native-damage.ts, native-moves.ts, rfb/encoders/native-hextile.ts, rfb/encoders/native-deflate.ts). Without
  * the library (no compiler, or VFIO_DISPLAY_PIXELS=js) each user keeps its JavaScript path, which gives the
  * same results.
  */

@@ -7,7 +7,7 @@
  * call copies its input in, and its output out into a buffer from the caller's output pool.
  *
  * Each call starts its stream afresh (deflateReset): the output is what a fresh stream of the same level
- * and window gives — byte for byte Node's own zlib's, as it is the same library (native-deflate.ts).
+ * and window gives — byte for byte the same zlib's (the system's in the native helper, else Node's: native-deflate.ts).
  * Calls beyond the streams in use wait for one to come free, so memory stays bounded whatever arrives.
  */
 import { outputBuffer, type OutputBuffers } from "../output-pool.ts";

@@ -4,15 +4,19 @@
  * object, zlib's allocations, clearing its hash table) costs 15–35 µs, more than compressing a small Tight
  * rect; continuing a stream costs about 1 µs plus the compression itself.
  *
- * The zlib is Node's own (the node binary exports its bundled zlib's symbols; koffi.load(null) reaches
- * them), so the bytes are exactly those of Node's zlib with the same settings. The system's libz.so.1 must
- * not be loaded instead: its internal calls bind to Node's copies of the same names, whose internal state
- * differs, and it crashes.
+ * The zlib is the system's (Debian's zlib 1.2.13, which libvncserver and Xvnc link), built statically into the
+ * native helper (native/with-zlib/zlib-deflate.c) where libz.a was there at `npm install`: Chromium's fork of
+ * zlib that the node binary bundles hashes four bytes where zlib hashes three, and gives 7 % more bytes on
+ * the pixel data of full-motion video at the same speed. Without it the node binary's own zlib is used (it
+ * exports its symbols; koffi.load(null) reaches them). The system's libz.so.1 must not be loaded instead:
+ * its internal calls would bind to Node's copies of the same names, whose internal state differs, and it
+ * crashes.
  *
- * Where the symbols are missing (another runtime), `NativeDeflateStream.create` returns undefined and
- * callers use Node's zlib.
+ * Where neither is there (another runtime), `NativeDeflateStream.create` returns undefined and callers use
+ * Node's zlib API.
  */
 import koffi from "koffi";
+import { nativeBinding } from "../../display/native-library.ts";
 
 /** sizeof(z_stream) on LP64 Linux, and the offsets of the fields set here */
 const Z_STREAM_BYTES = 112;
@@ -28,6 +32,8 @@ const Z_DEFAULT_STRATEGY = 0;
 const DEFAULT_MEM_LEVEL = 8;
 
 export interface ZlibCalls {
+  /** whose zlib: the system's, built into the native helper, or the node binary's */
+  origin: "system" | "node";
   version: string;
   deflateInit2(strm: bigint, level: number, method: number, windowBits: number, memLevel: number, strategy: number, version: string, size: number): number;
   deflate(strm: bigint, flush: number): number;
@@ -39,14 +45,28 @@ export interface ZlibCalls {
 
 let calls: ZlibCalls | null | undefined;
 
-export function zlibCalls(): ZlibCalls | null {
-  if (calls !== undefined) return calls;
+/** The system's zlib in the native helper (undefined when the helper was built without it). */
+const helperZlib = nativeBinding((lib): ZlibCalls => {
+  const deflate = lib.func("int vd_zlib_deflate(void *strm, int flush)");
+  return {
+    origin: "system",
+    version: (lib.func("const char *vd_zlib_version()") as () => string)(),
+    deflateInit2: lib.func("int vd_zlib_deflate_init2(void *strm, int level, int method, int windowBits, int memLevel, int strategy, const char *version, int stream_size)"),
+    deflate,
+    deflateAsync: deflate.async,
+    deflateReset: lib.func("int vd_zlib_deflate_reset(void *strm)"),
+    deflateEnd: lib.func("int vd_zlib_deflate_end(void *strm)"),
+  };
+});
+
+/** The node binary's own zlib, or undefined where it does not export it. */
+function nodeZlib(): ZlibCalls | undefined {
   try {
     const self = koffi.load(null);
-    const version = (self.func("const char *zlibVersion()") as () => string)();
     const deflate = self.func("int deflate(void *strm, int flush)");
-    calls = {
-      version,
+    return {
+      origin: "node",
+      version: (self.func("const char *zlibVersion()") as () => string)(),
       deflateInit2: self.func("int deflateInit2_(void *strm, int level, int method, int windowBits, int memLevel, int strategy, const char *version, int stream_size)"),
       deflate,
       deflateAsync: deflate.async,
@@ -54,8 +74,13 @@ export function zlibCalls(): ZlibCalls | null {
       deflateEnd: self.func("int deflateEnd(void *strm)"),
     };
   } catch {
-    calls = null;
+    return undefined;
   }
+}
+
+/** The zlib native streams use: the system's where the helper has it, else Node's; null without either. */
+export function zlibCalls(): ZlibCalls | null {
+  if (calls === undefined) calls = (process.env.VFIO_DISPLAY_ZLIB === "node" ? undefined : helperZlib()) ?? nodeZlib() ?? null;
   return calls;
 }
 
