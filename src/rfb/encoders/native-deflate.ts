@@ -15,7 +15,7 @@
  * Where neither is there (another runtime), `NativeDeflateStream.create` returns undefined and callers use
  * Node's zlib API.
  */
-import koffi from "koffi";
+import koffi, { type LibraryHandle } from "koffi";
 import { nativeBinding } from "../../display/native-library.ts";
 
 /** sizeof(z_stream) on LP64 Linux, and the offsets of the fields set here */
@@ -45,34 +45,29 @@ export interface ZlibCalls {
 
 let calls: ZlibCalls | null | undefined;
 
-/** The system's zlib in the native helper (undefined when the helper was built without it). */
-const helperZlib = nativeBinding((lib): ZlibCalls => {
-  const deflate = lib.func("int vd_zlib_deflate(void *strm, int flush)");
+/** zlib's five functions from `lib`, under the names `lib` exports them by (zlib's own, or the helper's wrappers'). */
+function bindZlib(lib: LibraryHandle, origin: ZlibCalls["origin"], names: { version: string; init: string; deflate: string; reset: string; end: string }): ZlibCalls {
+  const deflate = lib.func(`int ${names.deflate}(void *strm, int flush)`);
   return {
-    origin: "system",
-    version: (lib.func("const char *vd_zlib_version()") as () => string)(),
-    deflateInit2: lib.func("int vd_zlib_deflate_init2(void *strm, int level, int method, int windowBits, int memLevel, int strategy, const char *version, int stream_size)"),
+    origin,
+    version: (lib.func(`const char *${names.version}()`) as () => string)(),
+    deflateInit2: lib.func(`int ${names.init}(void *strm, int level, int method, int windowBits, int memLevel, int strategy, const char *version, int stream_size)`),
     deflate,
     deflateAsync: deflate.async,
-    deflateReset: lib.func("int vd_zlib_deflate_reset(void *strm)"),
-    deflateEnd: lib.func("int vd_zlib_deflate_end(void *strm)"),
+    deflateReset: lib.func(`int ${names.reset}(void *strm)`),
+    deflateEnd: lib.func(`int ${names.end}(void *strm)`),
   };
-});
+}
+
+/** The system's zlib in the native helper (undefined when the helper was built without it). */
+const helperZlib = nativeBinding((lib) =>
+  bindZlib(lib, "system", { version: "vd_zlib_version", init: "vd_zlib_deflate_init2", deflate: "vd_zlib_deflate", reset: "vd_zlib_deflate_reset", end: "vd_zlib_deflate_end" }),
+);
 
 /** The node binary's own zlib, or undefined where it does not export it. */
 function nodeZlib(): ZlibCalls | undefined {
   try {
-    const self = koffi.load(null);
-    const deflate = self.func("int deflate(void *strm, int flush)");
-    return {
-      origin: "node",
-      version: (self.func("const char *zlibVersion()") as () => string)(),
-      deflateInit2: self.func("int deflateInit2_(void *strm, int level, int method, int windowBits, int memLevel, int strategy, const char *version, int stream_size)"),
-      deflate,
-      deflateAsync: deflate.async,
-      deflateReset: self.func("int deflateReset(void *strm)"),
-      deflateEnd: self.func("int deflateEnd(void *strm)"),
-    };
+    return bindZlib(koffi.load(null), "node", { version: "zlibVersion", init: "deflateInit2_", deflate: "deflate", reset: "deflateReset", end: "deflateEnd" });
   } catch {
     return undefined;
   }
