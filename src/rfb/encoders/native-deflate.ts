@@ -45,7 +45,7 @@ export interface ZlibCalls {
 
 let calls: ZlibCalls | null | undefined;
 
-/** zlib's five functions from `lib`, under the names `lib` exports them by (zlib's own, or the helper's wrappers'). */
+/** zlib's five functions from `lib`, under the names `lib` exports them by (zlib's own, or the helper's wrappers). */
 function bindZlib(lib: LibraryHandle, origin: ZlibCalls["origin"], names: { version: string; init: string; deflate: string; reset: string; end: string }): ZlibCalls {
   const deflate = lib.func(`int ${names.deflate}(void *strm, int flush)`);
   return {
