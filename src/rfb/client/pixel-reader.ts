@@ -67,7 +67,7 @@ export class PixelReader {
         const words = view.words;
         for (let i = d, end = d + count; i < end; i++) words[i]! &= 0xffffff;
       } else {
-        for (let i = 0; i < count; i++, off += 4) dst[d + i] = b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16);
+        xrgbBlockInto(b, off, dst, d, count, count, 1);
       }
     } else if (this.bulk === Bulk.Shifts) {
       const { redShift: rs, greenShift: gs, blueShift: bs } = this.format;
@@ -97,9 +97,7 @@ export class PixelReader {
    */
   rectInto(b: Uint8Array, off: number, dst: Uint32Array, d: number, stride: number, w: number, h: number): void {
     if (this.bulk === Bulk.Xrgb && w < COPY_MIN_PIXELS) {
-      for (let row = 0; row < h; row++, d += stride) {
-        for (let i = 0; i < w; i++, off += 4) dst[d + i] = b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16);
-      }
+      xrgbBlockInto(b, off, dst, d, stride, w, h);
       return;
     }
     const rowBytes = w * this.bytesPerPixel;
@@ -112,7 +110,7 @@ export class PixelReader {
       this.pixelsInto(b, off, dst, d, count);
       return;
     }
-    if (this.bulk !== Bulk.Shifts && this.bulk !== Bulk.Xrgb) {
+    if (!this.byShifts) {
       for (let i = 0; i < count; i++, off += 3) dst[d + i] = this.cpixel(b, off);
       return;
     }
@@ -124,6 +122,16 @@ export class PixelReader {
     } else {
       for (let i = 0; i < count; i++, off += 3) dst[d + i] = channels((b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16)) << up, rs, gs, bs);
     }
+  }
+
+  /** Whether each channel is a shift and a mask (the Xrgb and Shifts bulk paths). */
+  private get byShifts(): boolean {
+    return this.bulk === Bulk.Shifts || this.bulk === Bulk.Xrgb;
+  }
+
+  /** A 32-bit value of such a format as XRGB (for a single pixel; the bulk loops hoist the shifts). */
+  private fromShifts(v: number): number {
+    return channels(v, this.format.redShift, this.format.greenShift, this.format.blueShift);
   }
 
   /** Byte and signed-word views of `dst` (kept for the last one asked: a decoder draws into one framebuffer). */
@@ -168,7 +176,7 @@ export class PixelReader {
   /** The pixel at b[off] as XRGB8888. */
   xrgb(b: Uint8Array, off: number): number {
     const v = this.value(b, off);
-    return this.bulk === Bulk.Shifts || this.bulk === Bulk.Xrgb ? channels(v, this.format.redShift, this.format.greenShift, this.format.blueShift) : this.toXrgb(v);
+    return this.byShifts ? this.fromShifts(v) : this.toXrgb(v);
   }
 
   /** A ZRLE CPIXEL at b[off] as XRGB8888. */
@@ -182,7 +190,7 @@ export class PixelReader {
       v = b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16);
       if (this.cpixelSkipFirst) v = v * 256;
     }
-    return this.bulk === Bulk.Shifts || this.bulk === Bulk.Xrgb ? channels(v, this.format.redShift, this.format.greenShift, this.format.blueShift) : this.toXrgb(v >>> 0);
+    return this.byShifts ? this.fromShifts(v) : this.toXrgb(v >>> 0);
   }
 
   /** A Tight TPIXEL at b[off] as XRGB8888 (R, G, B bytes when tpixel24, else a whole pixel). */
@@ -232,6 +240,13 @@ const COPY_MIN_PIXELS = 64;
  */
 function channels(v: number, redShift: number, greenShift: number, blueShift: number): number {
   return (((v >>> redShift) & 0xff) << 16) | (((v >>> greenShift) & 0xff) << 8) | ((v >>> blueShift) & 0xff);
+}
+
+/** A w×h block of B, G, R, X wire pixels at b[off…] into dst[d…], rows `stride` words apart, byte by byte. */
+function xrgbBlockInto(b: Uint8Array, off: number, dst: Uint32Array, d: number, stride: number, w: number, h: number): void {
+  for (let row = 0; row < h; row++, d += stride) {
+    for (let i = 0; i < w; i++, off += 4) dst[d + i] = b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16);
+  }
 }
 
 /** An n-bit channel value back to 8 bits (max maps to 255). */

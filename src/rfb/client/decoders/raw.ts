@@ -16,9 +16,10 @@ export class RawDecoder implements RectDecoder {
     const src = ctx.source;
     const rowBytes = w * ctx.pixels.bytesPerPixel;
     for (let row = 0; row < h; ) {
-      const rows = Math.min(h - row, Math.floor(src.head().length / rowBytes));
+      const head = src.head();
+      const rows = Math.min(h - row, Math.floor(head.length / rowBytes));
       if (rows > 0) {
-        drawWirePixels(ctx.framebuffer, ctx.pixels, src.head(), 0, x, y + row, w, rows);
+        drawWirePixels(ctx.framebuffer, ctx.pixels, head, 0, x, y + row, w, rows);
         src.skip(rows * rowBytes);
         row += rows;
       } else {
