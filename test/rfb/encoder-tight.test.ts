@@ -151,10 +151,16 @@ describe("Tight encoder: what each rect becomes", () => {
     assert.deepEqual([b[1], b[2]], [1, 11], "palette filter, 12 colours");
   });
 
-  it("full colour → zlib copy filter on stream 0, or JPEG only when the client allows lossy", async () => {
+  it("full colour → gradient filter on stream 3 for R, G, B TPIXELs, copy filter on stream 0 for other formats, JPEG only when the client allows lossy", async () => {
     const s = makeSurface(64, 64, "noise", 5);
     const lossless = await encodeRects(context(s, FORMATS.xrgbLE!), 0, 0, 64, 64);
-    assert.deepEqual(lossless.map((r) => r.bytes[12]), [0x01]);
+    assert.deepEqual(
+      lossless.map((r) => [r.bytes[12], r.bytes[13]]),
+      [[0x78, 2]],
+      "stream 3, explicit filter, reset stream 3; filter id 2",
+    );
+    const sixteen = await encodeRects(context(s, FORMATS.rgb565BE!), 0, 0, 64, 64);
+    assert.deepEqual(sixteen.map((r) => r.bytes[12]), [0x01], "16 bpp: copy filter on stream 0, reset");
     const lossy = await encodeRects(context(s, FORMATS.xrgbLE!, { jpegQuality: 80 }), 0, 0, 64, 64);
     assert.deepEqual(lossy.map((r) => r.bytes[12]), [0x90]);
     // the JFIF after the compact length starts with SOI and is baseline (SOF0)

@@ -2,7 +2,7 @@
  * zlib for Tight and TightPNG.
  *
  * Tight's streams live for one update (TightUpdateStreams): the first rect of an update on each of the
- * three streams starts it afresh (zlib header, the stream's reset bit set), the following rects continue
+ * four streams starts it afresh (zlib header, the stream's reset bit set), the following rects continue
  * it without the reset bit. Every client that gets the update gets all its rects in order, so the bytes are
  * right for every client whatever it decoded before, and a small rect costs what compressing it costs, not
  * a new stream's setup (native-deflate.ts).
@@ -66,10 +66,10 @@ export interface TightDeflated {
   reset: boolean;
 }
 
-const TIGHT_STREAMS = 3;
+const TIGHT_STREAMS = 4;
 
 /**
- * Tight's three zlib streams through one update. An update is known by its encode context: the server makes
+ * Tight's four zlib streams through one update. An update is known by its encode context: the server makes
  * one per update and encodes all the update's rects with it before any other update's (encodeRects calls
  * every encoder synchronously). A new context starts every stream afresh. The native streams are kept
  * from update to update (reset, not rebuilt), one set for the process: sharedTightStreams.
@@ -88,7 +88,7 @@ export class TightUpdateStreams {
   }
 
   /**
-   * `data` compressed on `stream` (0–2) at `level`, continuing the update's stream where it can. Large
+   * `data` compressed on `stream` (0–3) at `level`, continuing the update's stream where it can. Large
    * inputs go to the thread pool (their output into a buffer from `output`).
    */
   deflate(stream: number, data: Uint8Array, level: number, output?: OutputBuffers): TightDeflated | Promise<TightDeflated> {

@@ -1,11 +1,11 @@
 /**
  * Tight's pixel forms: a TPIXEL is R, G, B bytes when the client's format is 32 bpp, depth 24 with 8-bit
  * channels (translator.tpixel24), else the whole pixel in the client's format. Full-colour data is a run
- * of TPIXELs.
+ * of TPIXELs (the copy filter), or of their channels' residuals after the gradient filter.
  */
 import { outputBuffer, type OutputBuffers } from "../output-pool.ts";
 import type { PixelTranslator } from "../pixel-translator.ts";
-import { nativePackRgb } from "./native-tpixel.ts";
+import { nativePackRgb, nativePackRgbGradient } from "./native-tpixel.ts";
 
 /** Bytes of one TPIXEL for this client. */
 export function tpixelBytes(t: PixelTranslator): number {
@@ -47,6 +47,42 @@ export function packRgbLoop(pixels: Uint32Array, stride: number, x: number, y: n
   return o;
 }
 
+/** Pack the rect's R, G, B bytes through the gradient filter (tight-gradient.ts) into out[off…]; returns the end offset. */
+export function packRgbGradient(pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number, out: Uint8Array, off: number): number {
+  const native = w * h >= NATIVE_PACK_PIXELS ? nativePackRgbGradient() : undefined;
+  return native ? native(pixels, stride, x, y, w, h, out, off) : packRgbGradientLoop(pixels, stride, x, y, w, h, out, off);
+}
+
+/**
+ * packRgbGradient's TypeScript loop (native/tpixel-pack.c does the same): each channel sent as
+ * (V − P) mod 256, P = left + above − above-left clamped to 0…255, pixels outside the rect counting as 0.
+ * The neighbours are read from the surface, so nothing but `out` is written.
+ */
+export function packRgbGradientLoop(pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number, out: Uint8Array, off: number): number {
+  let o = off;
+  for (let row = y; row < y + h; row++) {
+    const start = row * stride + x;
+    const above = row > y ? start - stride : -1;
+    let left = 0;
+    let aboveLeft = 0;
+    for (let i = 0; i < w; i++) {
+      const v = pixels[start + i]!;
+      const up = above >= 0 ? pixels[above + i]! : 0;
+      out[o] = (v >>> 16) - clampPrediction(((left >>> 16) & 0xff) + ((up >>> 16) & 0xff) - ((aboveLeft >>> 16) & 0xff));
+      out[o + 1] = (v >>> 8) - clampPrediction(((left >>> 8) & 0xff) + ((up >>> 8) & 0xff) - ((aboveLeft >>> 8) & 0xff));
+      out[o + 2] = v - clampPrediction((left & 0xff) + (up & 0xff) - (aboveLeft & 0xff));
+      o += 3;
+      left = v;
+      aboveLeft = up;
+    }
+  }
+  return o;
+}
+
+function clampPrediction(p: number): number {
+  return p < 0 ? 0 : p > 255 ? 255 : p;
+}
+
 /** The rect as TPIXELs in a buffer of its own (the copy filter's data; from `output` when given). */
 export function packTPixels(
   t: PixelTranslator,
@@ -62,5 +98,13 @@ export function packTPixels(
   const out = outputBuffer(output, w * h * tpixelBytes(t));
   if (t.tpixel24) packRgb(pixels, stride, x, y, w, h, out, 0);
   else t.translateRect(pixels, stride, x, y, w, h, out, 0);
+  return out;
+}
+
+/** The rect's R, G, B bytes through the gradient filter, in a buffer of its own (from `output` when given). */
+export function packGradientTPixels(pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number, output?: OutputBuffers): Uint8Array {
+  // not zeroed: every byte is written
+  const out = outputBuffer(output, w * h * 3);
+  packRgbGradient(pixels, stride, x, y, w, h, out, 0);
   return out;
 }

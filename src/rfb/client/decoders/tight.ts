@@ -160,6 +160,10 @@ function drawTPixels(fb: ClientFramebuffer, pr: PixelReader, x: number, y: numbe
  * are the R, G, B bytes; otherwise they are the pixel format's channels of whole pixels.
  */
 function drawGradient(fb: ClientFramebuffer, pr: PixelReader, x: number, y: number, w: number, h: number, data: Buffer): void {
+  if (pr.tpixel24) {
+    drawGradientRgb(fb, x, y, w, h, data);
+    return;
+  }
   const f = pr.format;
   const tb = pr.tpixelBytes;
   const max = pr.tpixel24 ? [255, 255, 255] : [f.redMax, f.greenMax, f.blueMax];
@@ -187,4 +191,32 @@ function drawGradient(fb: ClientFramebuffer, pr: PixelReader, x: number, y: numb
     }
     [above, current] = [current, above];
   }
+}
+
+/**
+ * drawGradient for 3-byte TPIXELs, a full-motion frame's worth at a time: the neighbours are the pixels
+ * already drawn (0x00RRGGBB words), so no row buffers.
+ */
+function drawGradientRgb(fb: ClientFramebuffer, x: number, y: number, w: number, h: number, data: Buffer): void {
+  const px = fb.pixels;
+  let i = 0;
+  for (let row = 0; row < h; row++) {
+    const start = (y + row) * fb.width + x;
+    const above = row > 0 ? start - fb.width : -1;
+    let left = 0;
+    let aboveLeft = 0;
+    for (let col = 0; col < w; col++, i += 3) {
+      const up = above >= 0 ? px[above + col]! : 0;
+      const r = (data[i]! + clampPredicted(((left >>> 16) & 0xff) + ((up >>> 16) & 0xff) - ((aboveLeft >>> 16) & 0xff))) & 0xff;
+      const g = (data[i + 1]! + clampPredicted(((left >>> 8) & 0xff) + ((up >>> 8) & 0xff) - ((aboveLeft >>> 8) & 0xff))) & 0xff;
+      const b = (data[i + 2]! + clampPredicted((left & 0xff) + (up & 0xff) - (aboveLeft & 0xff))) & 0xff;
+      left = (r << 16) | (g << 8) | b;
+      px[start + col] = left;
+      aboveLeft = up;
+    }
+  }
+}
+
+function clampPredicted(p: number): number {
+  return p < 0 ? 0 : p > 255 ? 255 : p;
 }
