@@ -10,12 +10,12 @@
  * so a server that keeps up delivers 60 fps and one that does not shows its own rate. Every server plays the
  * recording once unmeasured first, then again measured (frames 1…n−1 of the second pass).
  */
-import { existsSync, openSync, closeSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
-import { damageFeed } from "./damage-feed.ts";
 import { measureEventLoopFloor, type EventLoopFloor } from "./event-loop-floor.ts";
-import { recordedFrames, readFrame, type FrameFile, type RecordedScene } from "./frame-recording.ts";
+import { recordedFrames, type FrameFile, type RecordedScene } from "./frame-recording.ts";
 import { LineChild } from "./line-child.ts";
+import { ourDamageMsInChild } from "./our-damage.ts";
 import { peerTools, type PeerTools } from "./peers/peer-tools.ts";
 import { processCpuMs, processRssBytes } from "./proc-stats.ts";
 import { ENCODING_SETTINGS } from "./rfb-server.bench.ts";
@@ -298,40 +298,11 @@ export async function compareOne(kind: ServerKind, file: FrameFile, encoding: st
   }
 }
 
-/**
- * Our damage detection over a recording as the consumer runs it (bench/damage-feed.ts): one pass over the
- * frames warms the JIT, then the quickest of three timed passes is kept (frame 0 of a pass is compared with
- * the last frame), as a stall of the shared host can double one pass over 10 frames.
- */
-function ourDamageMs(file: FrameFile, count: number): number {
-  const { width, height } = file;
-  const frame = new Uint32Array(width * height);
-  const bytes = new Uint8Array(frame.buffer);
-  const damage = damageFeed(width, height);
-  const fd = openSync(file.path, "r");
-  let best = Infinity;
-  try {
-    for (let pass = 0; pass < 4; pass++) {
-      let total = 0;
-      for (let i = 0; i < count; i++) {
-        readFrame(fd, file, i, frame);
-        const t0 = performance.now();
-        damage.feed(bytes);
-        total += performance.now() - t0;
-      }
-      if (pass > 0) best = Math.min(best, total);
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return best / count;
-}
-
 function baseline(file: FrameFile, tools: PeerTools, count: number): Baseline {
   const { execFileSync } = process.getBuiltinModule("node:child_process") as typeof import("node:child_process");
   const out = execFileSync(tools.baselines, [file.path, String(file.width), String(file.height), String(count)], { encoding: "utf8" });
   const c = JSON.parse(out) as Omit<Baseline, "scene" | "width" | "height" | "oursDamageMs">;
-  return { scene: file.scene, width: file.width, height: file.height, ...c, oursDamageMs: ourDamageMs(file, count) };
+  return { scene: file.scene, width: file.width, height: file.height, ...c, oursDamageMs: ourDamageMsInChild(file, count) };
 }
 
 function packageVersion(pkg: string): string {
