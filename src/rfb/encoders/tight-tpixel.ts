@@ -26,11 +26,19 @@ export function writeTPixel(t: PixelTranslator, xrgb: number, out: Uint8Array, o
 /** From this many pixels a rect is packed in C (a koffi call costs about what the loop does on 300 pixels). */
 const NATIVE_PACK_PIXELS = 1024;
 
-/** Pack the w×h rect at (x, y) of an XRGB surface as R, G, B bytes into out[off…]; returns the end offset. */
-export function packRgb(pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number, out: Uint8Array, off: number): number {
-  const native = w * h >= NATIVE_PACK_PIXELS ? nativePackRgb() : undefined;
-  return native ? native(pixels, stride, x, y, w, h, out, off) : packRgbLoop(pixels, stride, x, y, w, h, out, off);
+/** Packs the w×h rect at (x, y) of an XRGB surface `stride` pixels wide into out[off…]; returns the end offset. */
+type PackRect = (pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number, out: Uint8Array, off: number) => number;
+
+/** The C loop for rects of NATIVE_PACK_PIXELS or more when the library has it, else the TypeScript loop. */
+function nativeOrLoop(native: () => PackRect | undefined, loop: PackRect): PackRect {
+  return (pixels, stride, x, y, w, h, out, off) => {
+    const c = w * h >= NATIVE_PACK_PIXELS ? native() : undefined;
+    return c ? c(pixels, stride, x, y, w, h, out, off) : loop(pixels, stride, x, y, w, h, out, off);
+  };
 }
+
+/** Pack the w×h rect at (x, y) of an XRGB surface as R, G, B bytes into out[off…]; returns the end offset. */
+export const packRgb: PackRect = nativeOrLoop(nativePackRgb, packRgbLoop);
 
 /** packRgb's TypeScript loop (native/tpixel-pack.c does the same): the reference and the fallback. */
 export function packRgbLoop(pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number, out: Uint8Array, off: number): number {
@@ -47,11 +55,8 @@ export function packRgbLoop(pixels: Uint32Array, stride: number, x: number, y: n
   return o;
 }
 
-/** Pack the rect's R, G, B bytes through the gradient filter (tight-gradient.ts) into out[off…]; returns the end offset. */
-export function packRgbGradient(pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number, out: Uint8Array, off: number): number {
-  const native = w * h >= NATIVE_PACK_PIXELS ? nativePackRgbGradient() : undefined;
-  return native ? native(pixels, stride, x, y, w, h, out, off) : packRgbGradientLoop(pixels, stride, x, y, w, h, out, off);
-}
+/** Pack the rect's R, G, B bytes through the gradient filter (packRgbGradientLoop) into out[off…]; returns the end offset. */
+export const packRgbGradient: PackRect = nativeOrLoop(nativePackRgbGradient, packRgbGradientLoop);
 
 /**
  * packRgbGradient's TypeScript loop (native/tpixel-pack.c does the same): each channel sent as
