@@ -15,7 +15,7 @@
  *      the gradient filter when TPIXELs are R, G, B bytes (each channel less left + above − above-left,
  *      as TightVNC did for smooth images): on full-motion video a quarter fewer bytes than the copy
  *      filter and a quarter less deflate time (docs/vnc.md has the figures); else the copy filter,
- *      TPIXELs through zlib. Both go through zlib.
+ *      TPIXELs through zlib.
  * 3. Basic data under 12 bytes is sent as is; otherwise compact length + zlib. Streams as TightVNC:
  *    0 full colour, 1 mono, 2 indexed, 3 gradient; each stream starts afresh (its reset bit set) at its first rect in
  *    an update and continues through the update's other rects, so one encoding serves every client

@@ -126,7 +126,8 @@ export class TightDecoder implements RectDecoder {
     } else if (filter === 0 || filter === 2) {
       const data = await this.readData(src, stream, w * h * tb);
       if (filter === 0) drawTPixels(ctx.framebuffer, pr, x, y, w, h, data);
-      else drawGradient(ctx.framebuffer, pr, x, y, w, h, data);
+      else if (pr.tpixel24) drawGradientRgb(ctx.framebuffer, x, y, w, h, data);
+      else drawGradientPixels(ctx.framebuffer, pr, x, y, w, h, data);
     } else {
       throw new DecodeError(`Tight filter id ${filter} (0 copy, 1 palette, 2 gradient)`);
     }
@@ -156,17 +157,13 @@ function drawTPixels(fb: ClientFramebuffer, pr: PixelReader, x: number, y: numbe
 
 /**
  * The gradient filter (rfbproto): each channel was sent as (V − P) mod (max + 1), P = left + above −
- * above-left clamped to 0…max, pixels outside the rectangle count as 0. With 3-byte TPIXELs the channels
- * are the R, G, B bytes; otherwise they are the pixel format's channels of whole pixels.
+ * above-left clamped to 0…max, pixels outside the rectangle count as 0. Here TPIXELs are whole pixels, and
+ * the channels are the pixel format's (3-byte TPIXELs: drawGradientRgb).
  */
-function drawGradient(fb: ClientFramebuffer, pr: PixelReader, x: number, y: number, w: number, h: number, data: Buffer): void {
-  if (pr.tpixel24) {
-    drawGradientRgb(fb, x, y, w, h, data);
-    return;
-  }
+function drawGradientPixels(fb: ClientFramebuffer, pr: PixelReader, x: number, y: number, w: number, h: number, data: Buffer): void {
   const f = pr.format;
   const tb = pr.tpixelBytes;
-  const max = pr.tpixel24 ? [255, 255, 255] : [f.redMax, f.greenMax, f.blueMax];
+  const max = [f.redMax, f.greenMax, f.blueMax];
   const shift = [f.redShift, f.greenShift, f.blueShift];
   // channel values of the previous row and of this row, with a zero column at index 0
   let above = new Int32Array((w + 1) * 3);
@@ -176,26 +173,26 @@ function drawGradient(fb: ClientFramebuffer, pr: PixelReader, x: number, y: numb
     current.fill(0, 0, 3);
     let o = (y + row) * fb.width + x;
     for (let col = 0; col < w; col++, i += tb) {
-      const value = pr.tpixel24 ? 0 : pr.value(data, i);
+      const value = pr.value(data, i);
       let out = 0;
       for (let c = 0; c < 3; c++) {
         const m = max[c]!;
-        const d = pr.tpixel24 ? data[i + c]! : Math.floor(value / 2 ** shift[c]!) & m;
+        const d = Math.floor(value / 2 ** shift[c]!) & m;
         let p = current[col * 3 + c]! + above[(col + 1) * 3 + c]! - above[col * 3 + c]!;
         p = p < 0 ? 0 : p > m ? m : p;
         const v = (p + d) & m;
         current[(col + 1) * 3 + c] = v;
-        out = pr.tpixel24 ? (out << 8) | v : out + v * 2 ** shift[c]!;
+        out += v * 2 ** shift[c]!;
       }
-      fb.pixels[o++] = pr.tpixel24 ? out >>> 0 : pr.toXrgb(out);
+      fb.pixels[o++] = pr.toXrgb(out);
     }
     [above, current] = [current, above];
   }
 }
 
 /**
- * drawGradient for 3-byte TPIXELs, a full-motion frame's worth at a time: the neighbours are the pixels
- * already drawn (0x00RRGGBB words), so no row buffers.
+ * The gradient filter for 3-byte TPIXELs (the channels are the R, G, B bytes), a full-motion frame's worth
+ * at a time: the neighbours are the pixels already drawn (0x00RRGGBB words), so no row buffers.
  */
 function drawGradientRgb(fb: ClientFramebuffer, x: number, y: number, w: number, h: number, data: Buffer): void {
   const px = fb.pixels;
