@@ -9,7 +9,8 @@
 import { ByteSource } from "../src/rfb/client/byte-source.ts";
 import { createDecoders } from "../src/rfb/client/decoder-registry.ts";
 import { PixelReader } from "../src/rfb/client/pixel-reader.ts";
-import { splicedRectBytes, type EncodeContext, type EncodedRect, type SplicedZlibStream } from "../src/rfb/encoders/encoder.ts";
+import type { EncodeContext, EncodedRect, SplicedZlibStream } from "../src/rfb/encoders/encoder.ts";
+import { splicedRectBytes } from "../src/rfb/encoders/zlib-data-field.ts";
 import { EncoderRegistry } from "../src/rfb/encoders/registry.ts";
 import { Encoding, encodingName } from "../src/rfb/encodings.ts";
 import { SERVER_PIXEL_FORMAT } from "../src/rfb/pixel-format.ts";

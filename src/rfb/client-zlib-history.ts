@@ -1,5 +1,5 @@
 /**
- * Small ZRLE and Zlib updates compressed again for one client, on a deflate stream of its own that keeps
+ * Small ZRLE, Zlib and Tight updates compressed again for one client, on a deflate stream of its own that keeps
  * its history. The shared encoding of a rect (encode once for all clients) is history-free: each piece
  * ends with a full flush and refers to nothing before it, so it is valid whatever a client was sent before.
  * That costs the small updates most: a typed glyph is a ZRLE tile of about 23 bytes, 19 bytes of zlib on
@@ -12,8 +12,9 @@
  * next piece then builds again). Every piece ends with a sync flush, byte-aligned as the shared ones are,
  * so the two kinds can follow one another on the client's stream in any order.
  *
- * Per-client compression costs CPU per client, so a connection uses it only for updates whose zlib input
- * is small (KEPT_ZLIB_INPUT_MAX, deflate-rect.ts); bigger ones go shared, encoded once for every client.
+ * One per client and zlib stream (client-zlib-streams.ts: Tight's four streams each have one). Per-client
+ * compression costs CPU per client, so a connection uses it only for updates whose zlib input is small
+ * (KEPT_ZLIB_INPUT_MAX, deflate-rect.ts); bigger ones go shared, encoded once for every client.
  */
 import zlib from "node:zlib";
 import { NativeDeflateStream } from "./encoders/native-deflate.ts";

@@ -15,9 +15,8 @@ import { settingsFromEncodings, type ClientSettings } from "./client-settings.ts
 import { encodeRects, SEPARATE_WRITE_BYTES, type EncodeCache, type EncodeLease } from "./encode-cache.ts";
 import { FencePacer } from "./fence-pacer.ts";
 import { ClipboardInputGate } from "./clipboard-input-gate.ts";
-import { ClientZlibHistory } from "./client-zlib-history.ts";
-import { KEPT_ZLIB_INPUT_MAX } from "./encoders/deflate-rect.ts";
-import { RECT_HEADER_BYTES, STREAM_PIECE_BYTES, ZLIB_STREAM_HEADER, type EncodeContext, type EncodedRect, type RectEncoder, type SplicedZlibStream } from "./encoders/encoder.ts";
+import { ClientZlibStreams } from "./client-zlib-streams.ts";
+import { STREAM_PIECE_BYTES, type EncodeContext, type EncodedRect, type RectEncoder } from "./encoders/encoder.ts";
 import { PixelTranslator } from "./pixel-translator.ts";
 import { SERVER_PIXEL_FORMAT, bytesPerPixel, pixelFormatKey, pixelFormatProblem, type PixelFormat } from "./pixel-format.ts";
 import { PendingDamage, cursorCopies, type FrameMoves } from "./pending-damage.ts";
@@ -113,9 +112,8 @@ export class RfbConnection {
   private continuous: Rect | undefined;
   private busy = false;
   private closedFlag = false;
-  private readonly zlibStarted = new Set<SplicedZlibStream>();
-  /** this client's own deflate streams, for small updates (client-zlib-history.ts) */
-  private readonly zlibHistory = new Map<SplicedZlibStream, ClientZlibHistory>();
+  /** the client's zlib streams: header splicing and its own history for small updates */
+  private readonly zlibStreams = new ClientZlibStreams();
   // pseudo-encoding state still to be sent
   private resizeDue = false;
   private readonly desktopSizeReplies: Buffer[] = [];
@@ -216,7 +214,7 @@ export class RfbConnection {
     if (this.closedFlag) return;
     this.closedFlag = true;
     this.inputGate.discard();
-    for (const h of this.zlibHistory.values()) h.end();
+    this.zlibStreams.end();
     this.refresh.cancel();
     this.host.log.debug({ client: this.id }, `VNC client gone: ${reason}`);
     this.host.closed(this);
@@ -705,10 +703,10 @@ export class RfbConnection {
    * and those go to every client that needs no zlib header spliced in.
    */
   private writeUpdate(pseudo: Buffer[], shared: EncodedRect[], copies = 0, sent?: () => void): void {
-    const encoded = this.withOwnZlibHistory(shared);
+    const encoded = this.zlibStreams.withOwnHistory(shared);
     const total = pseudo.length + encoded.length;
     const chunks: Uint8Array[] = [];
-    const needsSplice = encoded.some((r) => r.zlibStream !== undefined && !this.zlibStarted.has(r.zlibStream));
+    const needsSplice = this.zlibStreams.needsHeader(encoded);
     if (total <= 0xffff && !needsSplice) {
       chunks.push(framebufferUpdateHeader(total), ...pseudo);
       if (encoded.length > 0) chunks.push(...this.host.cache.segments(encoded));
@@ -759,43 +757,6 @@ export class RfbConnection {
     writeRun(chunks.length, sent);
   }
 
-  /**
-   * A small update's ZRLE and Zlib rects compressed again on this client's own streams, which keep their
-   * history; a bigger update as encoded for everyone, which makes those streams start afresh (see
-   * client-zlib-history.ts). Compressed here, as the update is written, so the streams see the rects in
-   * the order the client inflates them.
-   */
-  private withOwnZlibHistory(encoded: EncodedRect[]): EncodedRect[] {
-    let zlibRects = 0;
-    let input = 0;
-    for (const r of encoded) {
-      if (r.zlibStream === undefined) continue;
-      zlibRects++;
-      input += r.zlibInput ? r.zlibInput.data.length : Infinity;
-    }
-    if (zlibRects === 0) return encoded;
-    if (input > KEPT_ZLIB_INPUT_MAX) {
-      for (const r of encoded) if (r.zlibStream !== undefined) this.zlibHistoryOf(r.zlibStream).sharedSent();
-      return encoded;
-    }
-    return encoded.map((r) => {
-      if (r.zlibStream === undefined) return r;
-      const history = this.zlibHistoryOf(r.zlibStream);
-      const deflated = history.compress(r.zlibInput!.data, r.zlibInput!.level);
-      if (!deflated) {
-        history.sharedSent();
-        return r;
-      }
-      return { bytes: withZlibData(r.bytes, deflated), zlibStream: r.zlibStream };
-    });
-  }
-
-  private zlibHistoryOf(stream: SplicedZlibStream): ClientZlibHistory {
-    let h = this.zlibHistory.get(stream);
-    if (!h) this.zlibHistory.set(stream, (h = new ClientZlibHistory()));
-    return h;
-  }
-
   /** Continuous updates to a client that has fences are paced by them (fence-pacer.ts). */
   private get paced(): boolean {
     return this.continuous !== undefined && this.settings.fence;
@@ -808,31 +769,9 @@ export class RfbConnection {
   }
 
   private rectChunks(p: Buffer | EncodedRect, out: Uint8Array[]): void {
-    if (Buffer.isBuffer(p)) {
-      out.push(p);
-      return;
-    }
-    const stream = p.zlibStream;
-    if (stream === undefined || this.zlibStarted.has(stream)) {
-      out.push(p.bytes);
-      return;
-    }
-    // this client's first data on a spliced stream: insert the zlib header, the length grows by 2
-    this.zlibStarted.add(stream);
-    const b = p.bytes;
-    const head = Buffer.from(b.subarray(0, 16));
-    head.writeUInt32BE(head.readUInt32BE(12) + ZLIB_STREAM_HEADER.length, 12);
-    out.push(head, ZLIB_STREAM_HEADER, b.subarray(16));
+    if (Buffer.isBuffer(p)) out.push(p);
+    else this.zlibStreams.pieces(p, out);
   }
-}
-
-/** A ZRLE or Zlib rect's header (12 bytes) with other zlib data: u32 length, then the data. */
-function withZlibData(rect: Uint8Array, deflated: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(RECT_HEADER_BYTES + 4 + deflated.length);
-  out.set(rect.subarray(0, RECT_HEADER_BYTES), 0);
-  out.writeUInt32BE(deflated.length, RECT_HEADER_BYTES);
-  out.set(deflated, RECT_HEADER_BYTES + 4);
-  return out;
 }
 
 /** Where the lossy (JPEG) rects of an update lie, from their headers. */

@@ -1,7 +1,7 @@
 /**
  * Tight (encoding 7): lossless round trips through our client decoder in every pixel format family, the
  * choice of Fill / mono / palette / full colour / JPEG, the rect limits, and that the same bytes decode on
- * any client (fresh or not: the reset bits).
+ * any client, fresh or not (no reset bits: the zlib header spliced into each client's first rect on a stream).
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -137,8 +137,8 @@ describe("Tight encoder: what each rect becomes", () => {
     const rects = await encodeRects(context(s, FORMATS.xrgbLE!), 0, 0, 64, 64);
     assert.equal(rects.length, 1);
     const b = parseHeader(rects[0]!).body;
-    assert.equal(b[0]! & 0xf0, 0x50, "stream 1 with explicit filter");
-    assert.equal(b[0]! & 0x0f, 0x02, "resets stream 1");
+    assert.equal(b[0], 0x50, "stream 1 with explicit filter, no reset bit");
+    assert.equal(rects[0]!.zlibStream, "tight1");
     assert.deepEqual([b[1], b[2]], [1, 1], "palette filter, 2 colours");
   });
 
@@ -147,7 +147,8 @@ describe("Tight encoder: what each rect becomes", () => {
     const rects = await encodeRects(context(s, FORMATS.xrgbLE!), 0, 0, 64, 64);
     assert.equal(rects.length, 1);
     const b = parseHeader(rects[0]!).body;
-    assert.equal(b[0], 0x64, "stream 2, explicit filter, reset stream 2");
+    assert.equal(b[0], 0x60, "stream 2, explicit filter, no reset bit");
+    assert.equal(rects[0]!.zlibStream, "tight2");
     assert.deepEqual([b[1], b[2]], [1, 11], "palette filter, 12 colours");
   });
 
@@ -156,11 +157,12 @@ describe("Tight encoder: what each rect becomes", () => {
     const lossless = await encodeRects(context(s, FORMATS.xrgbLE!), 0, 0, 64, 64);
     assert.deepEqual(
       lossless.map((r) => [r.bytes[12], r.bytes[13]]),
-      [[0x78, 2]],
-      "stream 3, explicit filter, reset stream 3; filter id 2",
+      [[0x70, 2]],
+      "stream 3, explicit filter, no reset bit; filter id 2",
     );
+    assert.deepEqual(lossless.map((r) => r.zlibStream), ["tight3"]);
     const sixteen = await encodeRects(context(s, FORMATS.rgb565BE!), 0, 0, 64, 64);
-    assert.deepEqual(sixteen.map((r) => r.bytes[12]), [0x01], "16 bpp: copy filter on stream 0, reset");
+    assert.deepEqual(sixteen.map((r) => [r.bytes[12], r.zlibStream]), [[0x00, "tight0"]], "16 bpp: copy filter on stream 0");
     const lossy = await encodeRects(context(s, FORMATS.xrgbLE!, { jpegQuality: 80 }), 0, 0, 64, 64);
     assert.deepEqual(lossy.map((r) => r.bytes[12]), [0x90]);
     // the JFIF after the compact length starts with SOI and is baseline (SOF0)
@@ -176,7 +178,7 @@ describe("Tight encoder: what each rect becomes", () => {
     const fifty = makeSurface(64, 64, "noise", 6);
     for (let i = 0; i < fifty.pixels.length; i++) fifty.pixels[i] = (i % 50) * 0x030507;
     const pal = await encodeRects(context(fifty, FORMATS.xrgbLE!, { jpegQuality: 80 }), 0, 0, 64, 64);
-    assert.deepEqual(pal.map((r) => [r.bytes[12], r.bytes[14]]), [[0x64, 49]]);
+    assert.deepEqual(pal.map((r) => [r.bytes[12], r.bytes[14]]), [[0x60, 49]]);
   });
 
   it("tiny basic data (< 12 bytes) goes without zlib, length or reset bit", async () => {

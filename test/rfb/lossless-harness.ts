@@ -14,7 +14,8 @@ import { RreDecoder } from "../../src/rfb/client/decoders/rre.ts";
 import { ZlibDecoder } from "../../src/rfb/client/decoders/zlib.ts";
 import { ZrleDecoder } from "../../src/rfb/client/decoders/zrle.ts";
 import { PixelReader } from "../../src/rfb/client/pixel-reader.ts";
-import { splicedRectBytes, type EncodeContext, type EncodedRect, type SplicedZlibStream } from "../../src/rfb/encoders/encoder.ts";
+import type { EncodeContext, EncodedRect, SplicedZlibStream } from "../../src/rfb/encoders/encoder.ts";
+import { splicedRectBytes } from "../../src/rfb/encoders/zlib-data-field.ts";
 import { SERVER_PIXEL_FORMAT, type PixelFormat } from "../../src/rfb/pixel-format.ts";
 import { PixelTranslator } from "../../src/rfb/pixel-translator.ts";
 

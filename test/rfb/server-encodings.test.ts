@@ -1,7 +1,8 @@
 /**
  * The server end to end with our own client: every encoding, in the pixel formats clients really use,
  * delivers the console's pixels (exactly for lossless encodings, by PSNR for JPEG), first in full, then as
- * incremental damage; ZRLE/Zlib's spliced zlib streams hold across updates and across clients that join late.
+ * incremental damage; ZRLE's, Zlib's and Tight's spliced zlib streams hold across updates and across clients
+ * that join late.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -74,8 +75,8 @@ test("Tight with a quality level sends JPEG for photo-like areas; the picture is
   }
 });
 
-test("ZRLE and Zlib streams: a client joining after others shares their bytes and still decodes (header spliced)", async () => {
-  for (const encoding of [Encoding.ZRLE, Encoding.Zlib]) {
+test("ZRLE, Zlib and Tight streams: a client joining after others shares their bytes and still decodes (header spliced)", async () => {
+  for (const encoding of [Encoding.ZRLE, Encoding.Zlib, Encoding.Tight]) {
     const s = await startServer({ width: 160, height: 100 });
     const a = await s.connect({ encodings: [encoding] });
     try {
@@ -112,8 +113,8 @@ test("ZRLE and Zlib streams: a client joining after others shares their bytes an
   }
 });
 
-test("small ZRLE and Zlib updates go on each client's own stream with history: a repeated glyph costs fewer bytes; late joiners and big shared updates in between stay pixel-exact", async () => {
-  for (const encoding of [Encoding.ZRLE, Encoding.Zlib]) {
+test("small ZRLE, Zlib and Tight updates go on each client's own streams with history: a repeated glyph costs fewer bytes; late joiners and big shared updates in between stay pixel-exact", async () => {
+  for (const encoding of [Encoding.ZRLE, Encoding.Zlib, Encoding.Tight]) {
     const s = await startServer({ width: 160, height: 100 });
     /** Draw letter `ch` as a two-colour 8x16 cell at column `col` of row 40, one frame of damage. */
     const glyph = (col: number, ch: string): void => {

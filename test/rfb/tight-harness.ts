@@ -3,7 +3,8 @@
  * reads encoded rectangles from one byte stream (as a connection would) with a given decoder.
  */
 import assert from "node:assert/strict";
-import type { EncodeContext, EncodedRect, Subsampling } from "../../src/rfb/encoders/encoder.ts";
+import type { EncodeContext, EncodedRect, SplicedZlibStream, Subsampling } from "../../src/rfb/encoders/encoder.ts";
+import { splicedRectBytes } from "../../src/rfb/encoders/zlib-data-field.ts";
 import { ByteSource } from "../../src/rfb/client/byte-source.ts";
 import type { ClientFramebuffer, RectDecoder } from "../../src/rfb/client/decoder.ts";
 import { PixelReader } from "../../src/rfb/client/pixel-reader.ts";
@@ -101,13 +102,19 @@ export function parseHeader(r: EncodedRect): ParsedRect {
   return { x: dv.getUint16(0), y: dv.getUint16(2), w: dv.getUint16(4), h: dv.getUint16(6), encoding: dv.getInt32(8), body: b.subarray(12) };
 }
 
+/** Per decoder (one client's), the zlib streams it has had data on: the sender splices the zlib header into the first. */
+const startedStreams = new WeakMap<RectDecoder, Set<SplicedZlibStream>>();
+
 /**
- * Send the rects through one byte stream to `decoder`, as a connection delivers them; every rectangle's
- * data must be consumed exactly. Returns nothing; draws into fb.
+ * Decode the rects in order from one byte stream, as `decoder`'s connection would send them: a decoder's
+ * first rect on each zlib stream gets the zlib header spliced in (over all calls with that decoder). Every
+ * rectangle's data must be consumed exactly; draws into fb.
  */
 export async function decodeAll(decoder: RectDecoder, format: PixelFormat, fb: ClientFramebuffer, rects: readonly EncodedRect[]): Promise<void> {
   const source = new ByteSource();
-  for (const r of rects) source.push(Buffer.from(r.bytes));
+  let started = startedStreams.get(decoder);
+  if (!started) startedStreams.set(decoder, (started = new Set()));
+  for (const r of rects) source.push(Buffer.from(splicedRectBytes(r, started)));
   const pixels = new PixelReader(format);
   for (let i = 0; i < rects.length; i++) {
     const h = await source.read(12);

@@ -2,7 +2,8 @@
  * The compressed body shared by Zlib (6) and ZRLE (16): u32 length, then raw deflate of the rect's data,
  * compressed on its own and ended with a full flush (no final block, no history from other rects). A
  * client's persistent inflate stream can then take these rects in any order once the 2-byte zlib header
- * has been spliced in front of the first one it gets (see encoder.ts and `zlibStream`).
+ * has been spliced in front of the first one it gets (see encoder.ts and `zlibStream`). Tight's zlib data
+ * is made the same way (deflateStandalone), with its own length field.
  *
  * Small inputs are compressed synchronously (a thread-pool round trip costs more than they do), on one
  * raw-deflate stream per level kept for the process (native-deflate.ts): after a full flush a stream
@@ -90,23 +91,37 @@ export function deflatedRect(
   output?: OutputBuffers,
 ): EncodedRect | Promise<EncodedRect> {
   const level = zlibLevel(compressLevel);
-  const options: zlib.ZlibOptions = { level, finishFlush: zlib.constants.Z_FULL_FLUSH };
-  if (data.length < SYNC_DEFLATE_BELOW) {
+  const deflated = deflateStandalone(data, level, output);
+  if (deflated instanceof Promise) return deflated.then((d) => frame(x, y, w, h, encoding, d, stream, output));
+  return frame(x, y, w, h, encoding, deflated, stream, output, keptZlibInput(data, level));
+}
+
+/** The copy of a small rect's zlib input a sender may compress again with its client's history (EncodedRect.zlibInput). */
+export function keptZlibInput(data: Uint8Array, level: number): EncodedRect["zlibInput"] {
+  // (a copy: `data` is the caller's scratch)
+  return data.length <= KEPT_ZLIB_INPUT_MAX ? { data: data.slice(), level } : undefined;
+}
+
+/**
+ * Raw deflate of `data` at `level` that refers to nothing before it and ends with a full flush, so it can
+ * follow anything on a client's stream. Below `asyncFrom` bytes on the calling thread, else on libuv's thread
+ * pool (its output into a buffer from `output`). `data` may be the caller's scratch: it is compressed or
+ * copied before this returns.
+ */
+export function deflateStandalone(data: Uint8Array, level: number, output?: OutputBuffers, asyncFrom = SYNC_DEFLATE_BELOW): Uint8Array | Promise<Uint8Array> {
+  if (data.length < asyncFrom) {
     const native = rawStream(level);
-    const deflated = native ? native.deflate(data, zlib.constants.Z_FULL_FLUSH) : zlib.deflateRawSync(data, options);
-    // (a copy: `data` is the caller's scratch)
-    const kept = data.length <= KEPT_ZLIB_INPUT_MAX ? { data: data.slice(), level } : undefined;
-    return frame(x, y, w, h, encoding, deflated, stream, output, kept);
+    return native ? native.deflate(data, zlib.constants.Z_FULL_FLUSH) : zlib.deflateRawSync(data, { level, finishFlush: zlib.constants.Z_FULL_FLUSH });
   }
   const pool = nativeDeflatePool();
   // (the pool copies `data` at once: the caller's scratch may be rewritten before the thread pool runs)
-  if (pool) return pool.deflate(data, level, -15, zlib.constants.Z_FULL_FLUSH, output).then((deflated) => frame(x, y, w, h, encoding, deflated, stream, output));
+  if (pool) return pool.deflate(data, level, -15, zlib.constants.Z_FULL_FLUSH, output);
   const owned = outputBuffer(output, data.length);
   owned.set(data);
   return new Promise((resolve, reject) => {
-    zlib.deflateRaw(owned, { ...options, chunkSize: wholeOutputChunk(owned.length) }, (err, deflated) => {
+    zlib.deflateRaw(owned, { level, finishFlush: zlib.constants.Z_FULL_FLUSH, chunkSize: wholeOutputChunk(owned.length) }, (err, deflated) => {
       if (err) reject(err);
-      else resolve(frame(x, y, w, h, encoding, deflated, stream, output));
+      else resolve(deflated);
     });
   });
 }

@@ -4,12 +4,11 @@
  * (12-byte header included) for one client configuration: pixel format, compression level, JPEG quality.
  *
  * Encoders keep no state between calls and none per client, so one encoding of a rectangle can be sent to
- * every client that asked for exactly the same thing. The persistent zlib streams RFB defines are handled so:
- * - Tight sets the "reset stream" bit of the stream it uses in every rectangle and starts a fresh zlib
- *   stream (header included) there: the bytes are the same for every client, whenever it joined.
- * - ZRLE and Zlib have no reset, so their zlib data is raw deflate, each rectangle compressed on its own and
- *   ended with a full flush (no back-reference into earlier data). A client's first rectangle of that stream
- *   gets the 2-byte zlib header spliced in by the sender (see `zlibStream`); after that the bytes are shared.
+ * every client that asked for exactly the same thing. The persistent zlib streams RFB defines (ZRLE's,
+ * Zlib's, Tight's four) are handled alike: a rectangle's zlib data is raw deflate, compressed on its own and
+ * ended with a full flush (no back-reference into earlier data), and Tight never sets a reset bit. A client's
+ * first rectangle on a stream gets the 2-byte zlib header spliced in by the sender (see `zlibStream` and
+ * zlib-data-field.ts); after that the bytes are shared.
  *
  * encode() reads the surface only before its first await: a rectangle is a snapshot of one moment even when
  * compression runs later on the thread pool.
@@ -41,16 +40,24 @@ export interface EncodeContext {
   readonly sink?: (piece: Uint8Array) => void;
 }
 
-/** The stream a rectangle's zlib data continues: its bytes 12…15 are a u32 length, raw deflate follows. */
-export type SplicedZlibStream = "zrle" | "zlib";
+/** Tight's four zlib streams, by stream id. */
+export const TIGHT_ZLIB_STREAMS = ["tight0", "tight1", "tight2", "tight3"] as const;
+
+/**
+ * The client's zlib stream a rectangle's data continues. ZRLE and Zlib: bytes 12…15 are a u32 length, raw
+ * deflate follows. Tight: a compact length at `zlibLengthAt`, raw deflate follows.
+ */
+export type SplicedZlibStream = "zrle" | "zlib" | (typeof TIGHT_ZLIB_STREAMS)[number];
 
 export interface EncodedRect {
   /** the whole rectangle as sent: u16 x, y, w, h, s32 encoding, then the encoding's data */
   readonly bytes: Uint8Array;
-  /** set for ZRLE and Zlib: a client that has not used this stream yet needs the zlib header spliced in */
+  /** set where the rect carries zlib data: a client that has not used this stream yet needs the zlib header spliced in */
   readonly zlibStream?: SplicedZlibStream;
+  /** Tight: where the compact length of the zlib data is (after the control and filter bytes) */
+  readonly zlibLengthAt?: number;
   /**
-   * ZRLE and Zlib rects of at most KEPT_ZLIB_INPUT_MAX bytes of zlib input: that input and the level, so a
+   * Rects of at most KEPT_ZLIB_INPUT_MAX bytes of zlib input: that input and the level, so a
    * sender may compress it again on its client's own stream, with history (client-zlib-history.ts);
    * `bytes` is the shared, history-free encoding all the same
    */
@@ -103,27 +110,6 @@ export const STREAM_PIECE_BYTES = 128 * 1024;
 export function bandRows(w: number, bytesPerPixel: number, rowMultiple: number): number {
   const rows = Math.floor(STREAM_PIECE_BYTES / (w * bytesPerPixel * rowMultiple)) * rowMultiple;
   return Math.max(rowMultiple, rows);
-}
-
-/** The zlib header a spliced stream starts with (deflate, 32 KiB window, no dictionary; any level). */
-export const ZLIB_STREAM_HEADER: Uint8Array = Uint8Array.of(0x78, 0x01);
-
-/**
- * A rect's bytes as a connection sends them, copied whole: on its spliced stream's first use (`started`
- * does not hold it yet, and is told now) the zlib header goes after the 16 bytes of rect header and
- * length, and the length grows by it. The connection writes the same in pieces, without the copy.
- */
-export function splicedRectBytes(rect: EncodedRect, started: Set<SplicedZlibStream>): Uint8Array {
-  const stream = rect.zlibStream;
-  if (stream === undefined || started.has(stream)) return rect.bytes;
-  started.add(stream);
-  const b = rect.bytes;
-  const out = new Uint8Array(b.length + ZLIB_STREAM_HEADER.length);
-  out.set(b.subarray(0, 16));
-  new DataView(out.buffer).setUint32(12, new DataView(b.buffer, b.byteOffset).getUint32(12) + ZLIB_STREAM_HEADER.length);
-  out.set(ZLIB_STREAM_HEADER, 16);
-  out.set(b.subarray(16), 16 + ZLIB_STREAM_HEADER.length);
-  return out;
 }
 
 /** TigerVNC's JPEG quality and subsampling per quality level 0–9 (common/rfb/TightEncoder / JpegCompressor). */

@@ -28,3 +28,9 @@ export function writeCompactLength(n: number, out: Uint8Array, off: number): num
   out[off + 2] = n >>> 14;
   return off + 3;
 }
+
+/** Bytes the compact length written at `bytes[off]` takes (bit 7 of each of the first two says another follows). */
+export function compactLengthSizeAt(bytes: Uint8Array, off: number): 1 | 2 | 3 {
+  if ((bytes[off]! & 0x80) === 0) return 1;
+  return (bytes[off + 1]! & 0x80) === 0 ? 2 : 3;
+}

@@ -17,9 +17,10 @@
  *      filter and a quarter less deflate time (docs/vnc.md has the figures); else the copy filter,
  *      TPIXELs through zlib.
  * 3. Basic data under 12 bytes is sent as is; otherwise compact length + zlib. Streams as TightVNC:
- *    0 full colour, 1 mono, 2 indexed, 3 gradient; each stream starts afresh (its reset bit set) at its first rect in
- *    an update and continues through the update's other rects, so one encoding serves every client
- *    (tight-deflate.ts, encoder.ts). zlib levels per compression level come from TigerVNC's table.
+ *    0 full colour, 1 mono, 2 indexed, 3 gradient. Each rect's zlib data stands alone and no reset bit is
+ *    ever set, so one encoding serves every client; the sender splices the zlib header into a client's
+ *    first rect on a stream and compresses small updates again with the client's history (tight-deflate.ts,
+ *    encoder.ts). zlib levels per compression level come from TigerVNC's table.
  *
  * Not done (TigerVNC neither): the gradient filter for TPIXELs that are whole pixels (16 and 8 bpp
  * clients get the copy filter), and "Tight without zlib" (−317), which the session does not track.
@@ -27,12 +28,13 @@
 import { Encoding } from "../encodings.ts";
 import { outputBuffer, type OutputBuffers } from "../output-pool.ts";
 import type { PixelTranslator } from "../pixel-translator.ts";
-import { RECT_HEADER_BYTES, writeRectHeader, type EncodeContext, type EncodedRect, type RectEncoder } from "./encoder.ts";
+import { RECT_HEADER_BYTES, TIGHT_ZLIB_STREAMS, writeRectHeader, type EncodeContext, type EncodedRect, type RectEncoder } from "./encoder.ts";
 import { encodeJpeg } from "./jpeg.ts";
 import { joinJpegBands } from "./jpeg-bands.ts";
 import { analyseColours, MAX_PALETTE, sharedPaletteScratch } from "./tight-analysis.ts";
 import { compactLengthBytes, writeCompactLength } from "./tight-compact-length.ts";
-import { TIGHT_ZLIB_LEVELS, sharedTightStreams, tightCompressLevel, type TightDeflated, type TightUpdateStreams } from "./tight-deflate.ts";
+import { keptZlibInput } from "./deflate-rect.ts";
+import { TIGHT_ZLIB_LEVELS, deflateTightData, tightCompressLevel } from "./tight-deflate.ts";
 import { planTightRegions, type TightRegion } from "./tight-layout.ts";
 import { packGradientTPixels, packTPixels, tpixelBytes, writeTPixel } from "./tight-tpixel.ts";
 
@@ -103,39 +105,33 @@ export function lengthPrefixedRect(r: TightRegion, encoding: number, control: nu
 }
 
 /**
- * A basic-compression rect: header, control (stream id, filter flag, reset bit when zlib is used), the
- * filter bytes (`prefix`: filter id, palette), then the data raw (< 12 bytes) or compact length + zlib.
+ * A basic-compression rect: header, control (stream id, filter flag; never a reset bit), the filter bytes
+ * (`prefix`: filter id, palette), then the data raw (< 12 bytes) or compact length + zlib data standing
+ * alone on the stream (tight-deflate.ts), marked for the sender to splice the zlib header into a client's
+ * first rect on the stream and, for small data, to compress it again with the client's history.
  */
-function basicRect(
-  r: TightRegion,
-  streams: TightUpdateStreams,
-  stream: number,
-  prefix: Uint8Array | undefined,
-  data: Uint8Array,
-  level: number,
-  output: OutputBuffers | undefined,
-): EncodedRect | Promise<EncodedRect> {
+function basicRect(r: TightRegion, stream: number, prefix: Uint8Array | undefined, data: Uint8Array, level: number, output: OutputBuffers | undefined): EncodedRect | Promise<EncodedRect> {
   const control = (stream << 4) | (prefix ? TightControl.EXPLICIT_FILTER : 0);
   const prefixBytes = prefix?.length ?? 0;
-  const assemble = (body: Uint8Array, compressed: boolean, reset: boolean): EncodedRect => {
+  const lengthAt = RECT_HEADER_BYTES + 1 + prefixBytes;
+  const assemble = (body: Uint8Array, compressed: boolean): Uint8Array => {
     const lengthBytes = compressed ? compactLengthBytes(body.length) : 0;
     // every byte is written below
-    const bytes = outputBuffer(output, RECT_HEADER_BYTES + 1 + prefixBytes + lengthBytes + body.length);
+    const bytes = outputBuffer(output, lengthAt + lengthBytes + body.length);
     writeRectHeader(bytes, 0, r.x, r.y, r.w, r.h, Encoding.Tight);
-    bytes[RECT_HEADER_BYTES] = reset ? control | (1 << stream) : control;
-    let off = RECT_HEADER_BYTES + 1;
-    if (prefix) {
-      bytes.set(prefix, off);
-      off += prefixBytes;
-    }
-    if (compressed) off = writeCompactLength(body.length, bytes, off);
+    bytes[RECT_HEADER_BYTES] = control;
+    if (prefix) bytes.set(prefix, RECT_HEADER_BYTES + 1);
+    const off = compressed ? writeCompactLength(body.length, bytes, lengthAt) : lengthAt;
     bytes.set(body, off);
-    return { bytes };
+    return bytes;
   };
-  if (data.length < TIGHT_MIN_TO_COMPRESS) return assemble(data, false, false);
-  const z = streams.deflate(stream, data, level, output);
-  const done = (d: TightDeflated): EncodedRect => assemble(d.data, true, d.reset);
-  return z instanceof Promise ? z.then(done) : done(z);
+  if (data.length < TIGHT_MIN_TO_COMPRESS) return { bytes: assemble(data, false) };
+  const zlibStream = TIGHT_ZLIB_STREAMS[stream]!;
+  const z = deflateTightData(data, level, output);
+  if (z instanceof Promise) return z.then((d) => ({ bytes: assemble(d, true), zlibStream, zlibLengthAt: lengthAt }));
+  const zlibInput = keptZlibInput(data, level);
+  const bytes = assemble(z, true);
+  return zlibInput ? { bytes, zlibStream, zlibLengthAt: lengthAt, zlibInput } : { bytes, zlibStream, zlibLengthAt: lengthAt };
 }
 
 /** Filter id 1 and a palette of n colours as TPIXELs. */
@@ -188,10 +184,8 @@ export function encodeTightRegions(
 
 export class TightEncoder implements RectEncoder {
   readonly encoding = Encoding.Tight;
-  private readonly streams = sharedTightStreams;
 
   encode(ctx: EncodeContext, x: number, y: number, w: number, h: number): EncodedRect[] | Promise<EncodedRect[]> {
-    this.streams.enterUpdate(ctx);
     const regions: TightRegion[] = [];
     planTightRegions(ctx.pixels, ctx.width, x, y, w, h, regions);
     const level = tightCompressLevel(ctx.compressLevel);
@@ -208,12 +202,11 @@ export class TightEncoder implements RectEncoder {
     const n = analyseColours(ctx.pixels, ctx.width, r.x, r.y, r.w, r.h, limit, s);
     const zlib = TIGHT_ZLIB_LEVELS[level]!;
     if (n === 1) return fillRect(t, r, s.colours[0]!, Encoding.Tight);
-    const z = this.streams;
     const out = ctx.output;
-    if (n === 2) return basicRect(r, z, TightStream.MONO, palettePrefix(t, s.colours, 2), packMono(s.indices, r.w, r.h), zlib.mono, out);
-    if (n <= limit) return basicRect(r, z, TightStream.INDEXED, palettePrefix(t, s.colours, n), s.indices.slice(0, r.w * r.h), zlib.indexed, out);
+    if (n === 2) return basicRect(r, TightStream.MONO, palettePrefix(t, s.colours, 2), packMono(s.indices, r.w, r.h), zlib.mono, out);
+    if (n <= limit) return basicRect(r, TightStream.INDEXED, palettePrefix(t, s.colours, n), s.indices.slice(0, r.w * r.h), zlib.indexed, out);
     if (jpeg) return JPEG_LATER;
-    if (t.tpixel24) return basicRect(r, z, TightStream.GRADIENT, GRADIENT_PREFIX, packGradientTPixels(ctx.pixels, ctx.width, r.x, r.y, r.w, r.h, out), zlib.fullColour, out);
-    return basicRect(r, z, TightStream.FULL_COLOUR, undefined, packTPixels(t, ctx.pixels, ctx.width, r.x, r.y, r.w, r.h, out), zlib.fullColour, out);
+    if (t.tpixel24) return basicRect(r, TightStream.GRADIENT, GRADIENT_PREFIX, packGradientTPixels(ctx.pixels, ctx.width, r.x, r.y, r.w, r.h, out), zlib.fullColour, out);
+    return basicRect(r, TightStream.FULL_COLOUR, undefined, packTPixels(t, ctx.pixels, ctx.width, r.x, r.y, r.w, r.h, out), zlib.fullColour, out);
   }
 }
