@@ -119,7 +119,10 @@ async function startServer(kind: ServerKind, file: FrameFile, tools: PeerTools):
   if (kind === "ours") {
     // VFIO_DISPLAY_BENCH_PROFILE=DIR: our server's process writes a V8 CPU profile there (where the time goes)
     const dir = process.env.VFIO_DISPLAY_BENCH_PROFILE;
-    const profile = dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+    // VFIO_DISPLAY_BENCH_NODE_FLAGS="...": more node flags for our server's process, for those that write
+    // files (--heap-prof, --import of a script that watches the GC): what it prints besides its own lines is dropped
+    const flags = process.env.VFIO_DISPLAY_BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
+    const profile = [...(dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []), ...flags];
     const feeder = new LineChild("our server", process.execPath, [...profile, "--import", "tsx", `${HERE}ours-feeder.ts`, file.path, file.scene, ...size, String(file.frames)]);
     const [, port] = await feeder.expect("listening", 30_000);
     return { pid: feeder.pid, port: Number(port), feeder, stop: () => feeder.stop() };

@@ -10,8 +10,17 @@
  * a buffer given back twice is ignored, so a bookkeeping slip can cost an allocation, never shared memory.
  */
 
-/** Smaller outputs come from the ordinary allocator: they are cheap, and pooling them would waste memory. */
-export const POOLED_MIN_BYTES = 64 * 1024;
+/**
+ * Smaller outputs come from the ordinary allocator: pooling them would cost more than it saves. Larger
+ * ones, down to rect size, are pooled: V8 counts ArrayBuffer memory towards the heap's growth, and a 1080p
+ * desktop's damage (~170 KB of small Raw rects a frame, each in a fresh buffer) made it run a full
+ * mark-compact every ~40 frames, each ~50 ms of CPU over its threads (~1 ms a frame); pooled from 1 KiB up,
+ * a third as many.
+ */
+export const POOLED_MIN_BYTES = 1024;
+
+/** At most this many free buffers are kept (a desktop frame's rects are a few hundred). */
+const MAX_FREE_BUFFERS = 2048;
 
 /** Buffers an encoder writes its output into, for one encode-cache entry. */
 export interface OutputBuffers {
@@ -40,9 +49,9 @@ export class OutputPool {
    */
   take(n: number): Buffer {
     if (n < POOLED_MIN_BYTES) return Buffer.allocUnsafeSlow(n);
-    const i = this.free.findIndex((b) => b.byteLength >= n);
+    const i = this.firstFreeOf(n);
     let memory: ArrayBuffer;
-    if (i >= 0 && this.free[i]!.byteLength <= 2 * n) {
+    if (i < this.free.length && this.free[i]!.byteLength <= 2 * n) {
       memory = this.free.splice(i, 1)[0]!;
       this.freeBytes -= memory.byteLength;
       this.reused++;
@@ -55,15 +64,26 @@ export class OutputPool {
     return Buffer.from(memory, 0, n);
   }
 
+  /** Where the first free buffer of at least n bytes is (the list is sorted by size), or its length. */
+  private firstFreeOf(n: number): number {
+    let lo = 0;
+    let hi = this.free.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.free[mid]!.byteLength >= n) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
   /** Memory from take() that nothing reads any more (a view of it is enough). Anything else is ignored. */
   give(bytes: Uint8Array): void {
     const memory = bytes.buffer as ArrayBuffer;
     if (!this.lent.delete(memory)) return;
-    const at = this.free.findIndex((b) => b.byteLength >= memory.byteLength);
-    this.free.splice(at < 0 ? this.free.length : at, 0, memory);
+    this.free.splice(this.firstFreeOf(memory.byteLength), 0, memory);
     this.freeBytes += memory.byteLength;
-    // over the limit: the smallest go first, as the largest serve more sizes
-    while (this.freeBytes > this.maxFreeBytes) this.freeBytes -= this.free.shift()!.byteLength;
+    // over a limit: the smallest go first, as the largest serve more sizes
+    while (this.freeBytes > this.maxFreeBytes || this.free.length > MAX_FREE_BUFFERS) this.freeBytes -= this.free.shift()!.byteLength;
   }
 
   /** Free buffers held now, and their bytes. */

@@ -8,6 +8,13 @@ import { bytesPerPixel, type PixelFormat } from "./pixel-format.ts";
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/**
+ * Rows at least this wide are copied through a view of the surface row (set() runs at memory speed); shorter
+ * ones word by word: a view is a new object per row, and the many short rows of a desktop's damage made
+ * such views most of what our server allocated (and then collected) a frame.
+ */
+const VIEW_COPY_MIN_WIDTH = 256;
+
 type Path = "copy" | "swapRB" | "table";
 
 export class PixelTranslator {
@@ -124,9 +131,11 @@ export class PixelTranslator {
       let o = 0;
       for (let row = 0; row < h; row++) {
         const start = (y + row) * width + x;
-        if (this.path === "copy") {
+        if (this.path === "copy" && w >= VIEW_COPY_MIN_WIDTH) {
           words.set(src.subarray(start, start + w), o);
           o += w;
+        } else if (this.path === "copy") {
+          for (let i = start, end = start + w; i < end; i++) words[o++] = src[i]!;
         } else {
           for (let i = start, end = start + w; i < end; i++) {
             const v = src[i]!;

@@ -6,6 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { EncodeCache } from "../../src/rfb/encode-cache.ts";
 import type { EncodedRect } from "../../src/rfb/encoders/encoder.ts";
 import { Encoding } from "../../src/rfb/encodings.ts";
@@ -51,6 +52,48 @@ test("OutputPool: big buffers come back and are reused; small ones, foreign ones
   for (const x of [c, d, e, bigger]) pool.give(x);
   // free: 0.5, 1, 1, 3 and 4 BIG = 9.5 BIG over the 8 BIG limit: the two smallest go
   assert.deepEqual(pool.freeBuffers, { count: 3, bytes: BIG * 8 }, "at most maxFreeBytes are kept: the smallest went");
+});
+
+test("OutputPool, any takes and gives: the smallest free buffer that fits (at most twice the size), never memory still lent", () => {
+  const op = fc.oneof(fc.record({ take: fc.integer({ min: POOLED_MIN_BYTES, max: 40 * POOLED_MIN_BYTES }) }), fc.record({ give: fc.nat() }));
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+      const pool = new OutputPool(1 << 30);
+      const lent: Buffer[] = [];
+      const freeModel: number[] = [];
+      for (const o of ops) {
+        if ("take" in o) {
+          const fits = freeModel.filter((b) => b >= o.take).sort((x, y) => x - y)[0];
+          const before = pool.reused;
+          const b = pool.take(o.take);
+          assert.equal(b.length, o.take);
+          assert.ok(!lent.some((l) => l.buffer === b.buffer), "never memory still lent");
+          if (fits !== undefined && fits <= 2 * o.take) {
+            assert.equal(pool.reused, before + 1);
+            assert.equal(b.buffer.byteLength, fits, "the smallest free buffer that fits");
+            freeModel.splice(freeModel.indexOf(fits), 1);
+          } else assert.equal(pool.reused, before, "a new buffer when none fits within twice the size");
+          lent.push(b);
+        } else if (lent.length > 0) {
+          const b = lent.splice(o.give % lent.length, 1)[0]!;
+          pool.give(b);
+          freeModel.push(b.buffer.byteLength);
+        }
+      }
+      assert.equal(pool.freeBuffers.count, freeModel.length);
+    }),
+    { numRuns: 100 },
+  );
+});
+
+test("OutputPool keeps at most 2048 free buffers, the largest", () => {
+  const pool = new OutputPool(1 << 30);
+  const taken = Array.from({ length: 3000 }, (_, i) => pool.take(POOLED_MIN_BYTES + i));
+  for (const b of taken) pool.give(b);
+  assert.equal(pool.freeBuffers.count, 2048);
+  assert.equal(pool.take(POOLED_MIN_BYTES + 2999).length, POOLED_MIN_BYTES + 2999);
+  assert.equal(pool.reused, 1, "the largest stayed");
+  assert.equal(pool.take(POOLED_MIN_BYTES + 100).buffer.byteLength >= POOLED_MIN_BYTES + 952, true, "the smallest went");
 });
 
 /** An encoding that writes `fill` into a pooled buffer, as Raw does. */
