@@ -5,7 +5,8 @@
  *
  * The caller (TypeScript) has checked every size and offset: src holds `count` rows of `width` XRGB8888
  * pixels, `stride` bytes apart; surface holds `height` rows of `width` pixels; the tile arrays have
- * tilesX * tilesY entries and the tile-row arrays tilesY. Nothing here reads or writes outside them.
+ * tilesX * tilesY entries (exact and dirty_cells too), the tile-row arrays tilesY, and seg_bits one row of
+ * ceil(ceil(width / 8) / 32) words per surface row. Nothing here reads or writes outside them.
  */
 #include <stdint.h>
 #include <string.h>
@@ -22,6 +23,11 @@ enum {
   S_CHANGED_ROWS,
   S_COUNT
 };
+
+/* Pixels per damage segment: each changed row records which 8-pixel segments of its dirty spans differ,
+   so a static area inside a changed one (a video's on-screen display) can be left out of the rectangles.
+   SEGMENT_PIXELS in damage-tracker.ts. */
+#define SEGMENT 8
 
 /* Limits shared with TypeScript, passed in so both sides use the same numbers. */
 typedef struct {
@@ -51,6 +57,89 @@ static int last_difference(const uint32_t *s, const uint32_t *d, int n) {
   for (int k = n - 1; k >= 0; k--)
     if (s[k] != d[k]) return k;
   return -1;
+}
+
+/* Four pixels in one vector register (GCC/clang vector extension: SSE2 on x86-64, NEON on arm64). */
+typedef uint32_t pixels4 __attribute__((vector_size(16)));
+
+/* Copy one whole segment (8 pixels) from s to d; nonzero when it differed. Loads and stores go through
+   memcpy, which compiles to unaligned vector moves. */
+static inline int segment_compare_copy(const uint32_t *s, uint32_t *d) {
+  pixels4 a0, a1, b0, b1;
+  memcpy(&a0, s, 16);
+  memcpy(&a1, s + 4, 16);
+  memcpy(&b0, d, 16);
+  memcpy(&b1, d + 4, 16);
+  memcpy(d, &a0, 16);
+  memcpy(d + 4, &a1, 16);
+  const pixels4 x = (a0 ^ b0) | (a1 ^ b1);
+  uint64_t lanes[2];
+  memcpy(lanes, &x, 16);
+  return (lanes[0] | lanes[1]) != 0;
+}
+
+/* Copy pixels x … end−1 (within one segment) and mark the segment if they differed; 1 if they did. */
+static int compare_copy_pixels(const uint32_t *s, uint32_t *d, int x, int end, uint32_t *seg_bits) {
+  uint32_t diff = 0;
+  for (int i = x; i < end; i++) {
+    diff |= s[i] ^ d[i];
+    d[i] = s[i];
+  }
+  if (!diff) return 0;
+  const int seg = x / SEGMENT;
+  seg_bits[seg >> 5] |= 1u << (seg & 31);
+  return 1;
+}
+
+/* Set bits a … b (inclusive) of a bitmap. */
+static void set_bits(uint32_t *bits, int a, int b) {
+  for (int w = a >> 5; w <= b >> 5; w++) {
+    const int lo = w == a >> 5 ? (a & 31) : 0;
+    const int hi = w == b >> 5 ? (b & 31) : 31;
+    bits[w] |= (hi == 31 ? 0xffffffffu : (1u << (hi + 1)) - 1) & ~((1u << lo) - 1);
+  }
+}
+
+/*
+ * Copy pixels x0 … x1−1 of a row into the surface and mark its 8-pixel segments in `seg_bits` (the row's
+ * bitmap). In a tile whose `exact` flag is set, the copy compares as it goes and marks only the segment
+ * pieces (a segment's part in the tile) that differ, counting them in dirty_cells. Runs of other tiles (ones that changed everywhere last time: video) are copied by memcpy,
+ * which need not read the surface first, and marked whole, with nothing counted: a run with such tiles in it
+ * is only cut where its compared tiles show it static.
+ */
+static void compare_copy(const uint32_t *s, uint32_t *d, int x0, int x1, int tile, const uint8_t *exact, uint32_t *seg_bits,
+                         int32_t *dirty_cells) {
+  for (int t = x0 / tile, cx0 = x0; cx0 < x1;) {
+    if (!exact[t]) {
+      while ((t + 1) * tile < x1 && !exact[t + 1]) t++;
+      const int cx1 = (t + 1) * tile < x1 ? (t + 1) * tile : x1;
+      memcpy(d + cx0, s + cx0, (size_t)(cx1 - cx0) * 4);
+      set_bits(seg_bits, cx0 / SEGMENT, (cx1 - 1) / SEGMENT);
+      cx0 = cx1;
+      t++;
+      continue;
+    }
+    const int cx1 = (t + 1) * tile < x1 ? (t + 1) * tile : x1;
+    int32_t dirty = 0;
+    int x = cx0;
+    // a piece of a segment at either end by pixels, the whole segments between as vectors (x >= 0: shifts)
+    if (x % SEGMENT != 0) {
+      const int end = (x / SEGMENT + 1) * SEGMENT < cx1 ? (x / SEGMENT + 1) * SEGMENT : cx1;
+      dirty += compare_copy_pixels(s, d, x, end, seg_bits);
+      x = end;
+    }
+    for (; x + SEGMENT <= cx1; x += SEGMENT) {
+      if (segment_compare_copy(s + x, d + x)) {
+        const int seg = x / SEGMENT;
+        seg_bits[seg >> 5] |= 1u << (seg & 31);
+        dirty++;
+      }
+    }
+    if (x < cx1) dirty += compare_copy_pixels(s, d, x, cx1, seg_bits);
+    dirty_cells[t] += dirty;
+    cx0 = cx1;
+    t++;
+  }
 }
 
 static void close_run(int32_t *st) {
@@ -93,10 +182,11 @@ static void track_move(int32_t *st, move_limits lim, int y, int height, const ui
  */
 int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t count, uint32_t *surface, int32_t width, int32_t height,
                        int32_t tile, uint8_t *dirty, int32_t *changed_left, int32_t *changed_right, int32_t *first_row, int32_t *last_row,
-                       int32_t *st, int32_t max_searches, int32_t max_dy) {
+                       int32_t *st, int32_t max_searches, int32_t max_dy, const uint8_t *exact, uint32_t *seg_bits, int32_t *dirty_cells) {
   const move_limits lim = {max_searches, max_dy};
   const size_t row_bytes = (size_t)width * 4;
   const int tiles_x = (width + tile - 1) / tile;
+  const int seg_words = ((width + SEGMENT - 1) / SEGMENT + 31) / 32;
   int32_t changed = 0;
   for (int32_t i = 0; i < count; i++) {
     const int y = y0 + i;
@@ -148,6 +238,8 @@ int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t 
     // Every difference in this row lies inside a dirty tile's changed span (each span was widened by this
     // row's differences just above): copying from the first span's left to the last span's right of each
     // run of dirty tiles leaves the row equal to the source, and skips the unchanged edges of the run.
+    uint32_t *row_bits = seg_bits + (size_t)y * seg_words;
+    const size_t tiles_before = (size_t)tile_row * tiles_x;
     for (int tx = 0; tx < tiles_x;) {
       if (!dirty_row[tx]) {
         tx++;
@@ -156,7 +248,7 @@ int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t 
       const int x0 = left[tx];
       while (tx < tiles_x && dirty_row[tx]) tx++;
       const int x1 = right[tx - 1] + 1;
-      memcpy(d + x0, s + x0, (size_t)(x1 - x0) * 4);
+      compare_copy(s, d, x0, x1, tile, exact + tiles_before, row_bits, dirty_cells + tiles_before);
     }
     if (first_row[tile_row] == -1) first_row[tile_row] = y;
     last_row[tile_row] = y;

@@ -13,7 +13,7 @@
  * rows in one call. The tracker's per-tile arrays and move state are shared with it, so both paths can
  * serve the same frame (the native one for whole rows, row() for a partly readable last row).
  */
-import { MoveState as M, nativeDamageRows, type DamageArrays } from "./native-damage.ts";
+import { MoveState as M, nativeDamageRows, SEGMENT_PIXELS, segmentWords, type DamageArrays } from "./native-damage.ts";
 import { firstDifference, lastDifference } from "./word-compare.ts";
 
 export interface Rect {
@@ -86,6 +86,33 @@ export const DEFAULT_TILE = 64;
 /** From this many words a span is copied by memcpy through a view (one small allocation), below by a loop. */
 const NATIVE_COPY_MIN_WORDS = 256;
 
+/** Set bits a … b (inclusive) of the bitmap row starting at word `base`. */
+function setBits(bits: Uint32Array, base: number, a: number, b: number): void {
+  for (let w = a >>> 5; w <= b >>> 5; w++) {
+    const lo = w === a >>> 5 ? a & 31 : 0;
+    const hi = w === b >>> 5 ? b & 31 : 31;
+    bits[base + w]! |= (hi === 31 ? -1 : (1 << (hi + 1)) - 1) & ~((1 << lo) - 1);
+  }
+}
+
+function copyWords(s: Int32Array, from: number, d: Int32Array, to: number, count: number): void {
+  if (count >= NATIVE_COPY_MIN_WORDS) d.set(s.subarray(from, from + count), to);
+  else for (let i = 0; i < count; i++) d[to + i] = s[from + i]!;
+}
+
+/**
+ * A run of dirty tiles whose rectangle changed nearly everywhere (at most 1/CUT_MAX_CLEAN_SHARE of it
+ * unchanged: full-motion content) but holds at least CUT_MIN_CLEAN_PIXELS unchanged pixels (a 64×64 tile's
+ * worth) is cut along its changed 8-pixel segments: a static on-screen display or subtitle inside a video
+ * is not sent again. A smaller static area costs less than the headers and lost compression of several
+ * rects; a sparser run (windows moving over a desktop) stays whole, for the move detector, which searches
+ * large rects only, to find its moves in.
+ */
+const CUT_MIN_CLEAN_PIXELS = 4096;
+const CUT_MAX_CLEAN_SHARE = 4;
+/** dirtyCells of a tile that markAll() marked: more than any tile has, so its run is never cut */
+const ALL_CHANGED_CELLS = 1 << 28;
+
 /** A move shorter than this is not worth a CopyRect. */
 const MIN_MOVE_ROWS = 32;
 /** How far up a scroll is looked for (a console line is 16 or 32 rows). */
@@ -96,14 +123,29 @@ const MOVE_SEARCHES_PER_FRAME = 4;
 export class DamageTracker {
   readonly surface: Uint32Array;
   readonly surfaceSource: PixelSource;
-  /** one view per surface row, made once: copying into it with set() allocates nothing */
-  private readonly surfaceRows: Uint8Array[];
   private readonly tilesX: number;
   private readonly tilesY: number;
   private readonly dirty: Uint8Array;
   /** per dirty tile: the leftmost and rightmost column (surface x) that changed in it this frame */
   private readonly changedLeft: Int32Array;
   private readonly changedRight: Int32Array;
+  /** per surface row, a bit per 8-pixel segment of it that changed this frame (segmentWordsPerRow words a row) */
+  private readonly segmentBits: Uint32Array;
+  private readonly segmentWordsPerRow: number;
+  /** per tile compared by segment, how many (row, segment) cells of it changed this frame: how much of its area is static */
+  private readonly dirtyCells: Int32Array;
+  /**
+   * Per tile, whether its spans are compared segment by segment while copied (1), or copied without reading
+   * the surface first and marked changed throughout (0). Comparing reads the surface, which a plain copy need
+   * not, so tiles are copied plainly but for one tile row a frame (the probe, every tile row in turn) and the
+   * tiles where a cut run found a static area (kept compared while they have one): a static area appearing
+   * in a video is found within a tile-row count of frames.
+   */
+  private readonly compareSegments: Uint8Array;
+  /** the tile row whose tiles are compared by segment this frame whatever they did before */
+  private probeRow = 0;
+  /** per tile of the tile row endFrame() is at: compared, in a cut run, and with some cell unchanged */
+  private readonly keepComparing: Uint8Array;
   /** first and last changed row inside each tile row, this frame (-1: none) */
   private readonly firstRow: Int32Array;
   private readonly lastRow: Int32Array;
@@ -134,12 +176,16 @@ export class DamageTracker {
     }
     this.surface = new Uint32Array(width * height);
     this.surfaceSource = pixelSource(new Uint8Array(this.surface.buffer));
-    this.surfaceRows = Array.from({ length: height }, (_, y) => new Uint8Array(this.surface.buffer, y * width * 4, width * 4));
     this.tilesX = Math.ceil(width / tile);
     this.tilesY = Math.ceil(height / tile);
     this.dirty = new Uint8Array(this.tilesX * this.tilesY);
     this.changedLeft = new Int32Array(this.tilesX * this.tilesY);
     this.changedRight = new Int32Array(this.tilesX * this.tilesY);
+    this.segmentWordsPerRow = segmentWords(width);
+    this.segmentBits = new Uint32Array(height * this.segmentWordsPerRow);
+    this.dirtyCells = new Int32Array(this.tilesX * this.tilesY);
+    this.compareSegments = new Uint8Array(this.tilesX * this.tilesY);
+    this.keepComparing = new Uint8Array(this.tilesX);
     this.firstRow = new Int32Array(this.tilesY).fill(-1);
     this.lastRow = new Int32Array(this.tilesY).fill(-1);
     this.openA = new Int32Array(this.tilesX);
@@ -159,6 +205,9 @@ export class DamageTracker {
       state: this.state,
       maxSearches: MOVE_SEARCHES_PER_FRAME,
       maxDy: MAX_MOVE_DY,
+      compareSegments: this.compareSegments,
+      segmentBits: this.segmentBits,
+      dirtyCells: this.dirtyCells,
     };
   }
 
@@ -186,12 +235,10 @@ export class DamageTracker {
   }
 
   /**
-   * Compare row `y` of the frame — `width` XRGB8888 pixels at byte offset `offset` of `src` (4-aligned),
-   * also given as `rowView`, a view of exactly those bytes — with the surface, copy it in if it differs, and
-   * mark the tiles it changed. (Callers keep row views from one frame to the next: Buffer.copy of a range
-   * would create a view per call.)
+   * Compare row `y` of the frame — `width` XRGB8888 pixels at byte offset `offset` of `src` (4-aligned) —
+   * with the surface, copy it in if it differs, and mark the tiles and segments it changed.
    */
-  row(y: number, src: PixelSource, offset: number, rowView: Uint8Array): void {
+  row(y: number, src: PixelSource, offset: number): void {
     const rowBytes = this.width * 4;
     const dstOffset = y * rowBytes;
     const dst = this.surfaceSource.bytes;
@@ -207,13 +254,11 @@ export class DamageTracker {
     const dBase = y * this.width;
     const tileRow = (y / this.tile) | 0;
     const dirtyBase = tileRow * this.tilesX;
-    let dirtyTiles = 0;
     let tx = 0;
     while (tx < this.tilesX) {
       if (this.dirty[dirtyBase + tx] === 1) {
         // already dirty: copied below whatever this row holds there; only columns outside the tile's
         // changed span are compared, to widen it
-        dirtyTiles++;
         const x0 = tx * this.tile;
         // a tile changed across its whole width (video, a redrawn window) has nothing left to compare
         if (this.changedLeft[dirtyBase + tx] !== x0 || this.changedRight[dirtyBase + tx] !== Math.min(x0 + this.tile, this.width) - 1) {
@@ -236,14 +281,10 @@ export class DamageTracker {
           this.dirty[dirtyBase + t] = 1;
           this.changedLeft[dirtyBase + t] = tx0 + first;
           this.changedRight[dirtyBase + t] = tx0 + lastDifference(s, sBase + tx0, d, dBase + tx0, n);
-          dirtyTiles++;
         }
       }
     }
-    // Pixels outside the dirty tiles were just found equal: copying the dirty spans leaves the surface row
-    // equal to the source row, as a whole-row copy would, for less memory traffic.
-    if (dirtyTiles === this.tilesX) this.surfaceRows[y]!.set(rowView);
-    else this.copyDirtySpans(s, sBase, d, dBase, dirtyBase);
+    this.copyDirtySpans(s, sBase, d, dBase, y, tileRow);
     if (this.firstRow[tileRow] === -1) this.firstRow[tileRow] = y;
     this.lastRow[tileRow] = y;
     this.state[M.changedRows] = this.state[M.changedRows]! + 1;
@@ -264,19 +305,64 @@ export class DamageTracker {
     }
   }
 
-  /** Copy the runs of dirty tiles of one row: long runs by memcpy, short ones (where a view costs more) by a loop. */
-  private copyDirtySpans(s: Int32Array, sBase: number, d: Int32Array, dBase: number, dirtyBase: number): void {
+  /**
+   * Every difference in this row lies inside a dirty tile's changed span (each was widened by the row's
+   * differences): copying from the first span's left to the last span's right of each run of dirty tiles
+   * leaves the surface row equal to the source. The copy marks the 8-pixel segments that changed.
+   */
+  private copyDirtySpans(s: Int32Array, sBase: number, d: Int32Array, dBase: number, y: number, tileRow: number): void {
+    const dirtyBase = tileRow * this.tilesX;
+    const bitsBase = y * this.segmentWordsPerRow;
     let tx = 0;
     while (tx < this.tilesX) {
       if (this.dirty[dirtyBase + tx] === 0) {
         tx++;
         continue;
       }
-      const x0 = tx * this.tile;
+      const x0 = this.changedLeft[dirtyBase + tx]!;
       while (tx < this.tilesX && this.dirty[dirtyBase + tx] === 1) tx++;
-      const x1 = Math.min(tx * this.tile, this.width);
-      if (x1 - x0 >= NATIVE_COPY_MIN_WORDS) d.set(s.subarray(sBase + x0, sBase + x1), dBase + x0);
-      else for (let i = sBase + x0, j = dBase + x0, end = sBase + x1; i < end; i++, j++) d[j] = s[i]!;
+      const x1 = this.changedRight[dirtyBase + tx - 1]! + 1;
+      this.compareCopy(s, sBase, d, dBase, x0, x1, bitsBase, dirtyBase);
+    }
+  }
+
+  /**
+   * frame-damage.c's compare_copy: pixels x0 … x1−1 copied; in tiles whose compareSegments is set, compared
+   * piece by piece as they are copied, the changed segment pieces marked and counted; runs of
+   * other tiles copied plainly and marked whole.
+   */
+  private compareCopy(s: Int32Array, sBase: number, d: Int32Array, dBase: number, x0: number, x1: number, bitsBase: number, tilesBase: number): void {
+    const tile = this.tile;
+    for (let t = (x0 / tile) | 0, cx0 = x0; cx0 < x1; ) {
+      if (this.compareSegments[tilesBase + t] === 0) {
+        while ((t + 1) * tile < x1 && this.compareSegments[tilesBase + t + 1] === 0) t++;
+        const cx1 = Math.min((t + 1) * tile, x1);
+        copyWords(s, sBase + cx0, d, dBase + cx0, cx1 - cx0);
+        setBits(this.segmentBits, bitsBase, (cx0 / SEGMENT_PIXELS) | 0, ((cx1 - 1) / SEGMENT_PIXELS) | 0);
+        cx0 = cx1;
+        t++;
+        continue;
+      }
+      const cx1 = Math.min((t + 1) * tile, x1);
+      let dirty = 0;
+      for (let x = cx0; x < cx1; ) {
+        const segment = (x / SEGMENT_PIXELS) | 0;
+        const end = Math.min((segment + 1) * SEGMENT_PIXELS, cx1);
+        let diff = 0;
+        for (let i = sBase + x, j = dBase + x, stop = sBase + end; i < stop; i++, j++) {
+          const v = s[i]!;
+          diff |= v ^ d[j]!;
+          d[j] = v;
+        }
+        if (diff !== 0) {
+          this.segmentBits[bitsBase + (segment >>> 5)]! |= 1 << (segment & 31);
+          dirty++;
+        }
+        x = end;
+      }
+      this.dirtyCells[tilesBase + t]! += dirty;
+      cx0 = cx1;
+      t++;
     }
   }
 
@@ -341,6 +427,8 @@ export class DamageTracker {
     this.state[M.runLen] = 0;
     this.state[M.bestH] = 0;
     this.dirty.fill(1);
+    // no segment bits say what changed: no run is cut along them
+    this.dirtyCells.fill(ALL_CHANGED_CELLS);
     for (let i = 0; i < this.dirty.length; i++) {
       const x0 = (i % this.tilesX) * this.tile;
       this.changedLeft[i] = x0;
@@ -384,6 +472,12 @@ export class DamageTracker {
         while (tx < this.tilesX && this.dirty[base + tx] === 1) tx++;
         const x = this.changedLeft[base + runStart]!;
         const end = this.changedRight[base + tx - 1]! + 1;
+        const clean = this.cleanPixels(base + runStart, base + tx, x, end, y0, y1);
+        if (clean >= CUT_MIN_CLEAN_PIXELS && clean * CUT_MAX_CLEAN_SHARE <= (end - x) * (y1 - y0)) {
+          this.pushChangedBands(x, end, y0, y1);
+          this.keepComparingIn(base, runStart, tx, y1 - y0);
+          continue;
+        }
         const above = openAbove[runStart]!;
         let index: number;
         if (above >= 0 && y0 === top && openAboveEnd[runStart] === tx) {
@@ -401,7 +495,11 @@ export class DamageTracker {
           openHereEnd[runStart] = tx;
         }
       }
+      for (let i = 0; i < this.tilesX; i++) this.compareSegments[base + i] = ty === this.probeRow || this.keepComparing[i] === 1 ? 1 : 0;
+      this.keepComparing.fill(0);
       this.dirty.fill(0, base, base + this.tilesX);
+      this.dirtyCells.fill(0, base, base + this.tilesX);
+      if (first >= 0) this.segmentBits.fill(0, first * this.segmentWordsPerRow, (last + 1) * this.segmentWordsPerRow);
       this.firstRow[ty] = -1;
       this.lastRow[ty] = -1;
       const t = openAbove;
@@ -411,6 +509,7 @@ export class DamageTracker {
       openAboveEnd = openHereEnd;
       openHereEnd = te;
     }
+    this.probeRow = (this.probeRow + 1) % this.tilesY;
     const st = this.state;
     st[M.changedRows] = 0;
     this.damage.count = this.rectCount;
@@ -419,6 +518,92 @@ export class DamageTracker {
     st[M.bestH] = 0;
     st[M.searches] = 0;
     return this.damage;
+  }
+
+  /**
+   * The tiles runStart … runEnd−1 of a cut run (tile row at `base`, `rows` rows from its first to its last
+   * that changed) that were compared and have a cell that did not change stay compared next frame: where a
+   * static area sits in full-motion content. Every other tile is copied plainly, but for the probed row.
+   */
+  private keepComparingIn(base: number, runStart: number, runEnd: number, rows: number): void {
+    for (let tx = runStart; tx < runEnd; tx++) {
+      const tileWidth = Math.min(this.tile, this.width - tx * this.tile);
+      if (this.compareSegments[base + tx] === 1 && this.dirtyCells[base + tx]! < Math.ceil(tileWidth / SEGMENT_PIXELS) * rows) this.keepComparing[tx] = 1;
+    }
+  }
+
+  /**
+   * About how many pixels of the run over tiles [from, to) of a tile row, rect x…end × y0…y1, did not change,
+   * as its compared tiles saw them: a tile copied without comparing counts as changed throughout.
+   */
+  private cleanPixels(from: number, to: number, x: number, end: number, y0: number, y1: number): number {
+    let clean = 0;
+    for (let i = from; i < to; i++) {
+      if (this.compareSegments[i] === 0) continue;
+      const tileX = (i % this.tilesX) * this.tile;
+      const width = Math.min(end, tileX + this.tile) - Math.max(x, tileX);
+      clean += width * (y1 - y0) - this.dirtyCells[i]! * SEGMENT_PIXELS;
+    }
+    return clean;
+  }
+
+  /**
+   * The run's rect x…end × y0…y1 cut along its changed segments. The segments that changed in every row stay
+   * whole at both sides (one rect each: a wide band cut into many thin ones would cost an encoder's per-tile
+   * overhead many times); between them, rows whose segments changed alike form a band, each band a rect per
+   * run of changed segments. Rows with none are left out.
+   */
+  private pushChangedBands(x: number, end: number, y0: number, y1: number): void {
+    const first = (x / SEGMENT_PIXELS) | 0;
+    const stop = Math.ceil(end / SEGMENT_PIXELS);
+    let holesFrom = stop;
+    let holesTo = first;
+    for (let y = y0; y < y1; y++) {
+      const bits = y * this.segmentWordsPerRow;
+      for (let k = first; k < holesFrom; k++) if (!this.segmentChanged(bits, k)) holesFrom = k;
+      for (let k = stop - 1; k >= holesTo; k--) if (!this.segmentChanged(bits, k)) holesTo = k + 1;
+    }
+    if (holesFrom >= holesTo) {
+      this.push(x, y0, end - x, y1 - y0);
+      return;
+    }
+    const holesLeft = Math.max(x, holesFrom * SEGMENT_PIXELS);
+    const holesRight = Math.min(end, holesTo * SEGMENT_PIXELS);
+    if (holesLeft > x) this.push(x, y0, holesLeft - x, y1 - y0);
+    let bandTop = y0;
+    for (let y = y0 + 1; y <= y1; y++) {
+      if (y < y1 && this.sameSegments(bandTop, y, holesFrom, holesTo)) continue;
+      const bits = bandTop * this.segmentWordsPerRow;
+      for (let k = holesFrom; k < holesTo; ) {
+        if (!this.segmentChanged(bits, k)) {
+          k++;
+          continue;
+        }
+        const runFirst = k;
+        while (k < holesTo && this.segmentChanged(bits, k)) k++;
+        const left = Math.max(holesLeft, runFirst * SEGMENT_PIXELS);
+        this.push(left, bandTop, Math.min(holesRight, k * SEGMENT_PIXELS) - left, y - bandTop);
+      }
+      bandTop = y;
+    }
+    if (holesRight < end) this.push(holesRight, y0, end - holesRight, y1 - y0);
+  }
+
+  private segmentChanged(rowBase: number, k: number): boolean {
+    return (this.segmentBits[rowBase + (k >>> 5)]! & (1 << (k & 31))) !== 0;
+  }
+
+  /** Whether rows a and b changed in the same segments first … stop−1. */
+  private sameSegments(a: number, b: number, first: number, stop: number): boolean {
+    const aBase = a * this.segmentWordsPerRow;
+    const bBase = b * this.segmentWordsPerRow;
+    for (let w = first >>> 5, lastWord = (stop - 1) >>> 5; w <= lastWord; w++) {
+      const lo = w === first >>> 5 ? first & 31 : 0;
+      const hi = w === lastWord ? ((stop - 1) & 31) + 1 : 32;
+      const mask = (hi === 32 ? -1 : (1 << hi) - 1) & ~((1 << lo) - 1);
+      if (((this.segmentBits[aBase + w]! ^ this.segmentBits[bBase + w]!) & mask) !== 0) return false;
+    }
+    return true;
   }
 
   private push(x: number, y: number, w: number, h: number): number {

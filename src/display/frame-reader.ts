@@ -43,11 +43,6 @@ export class FrameReader {
   private line: Uint32Array;
   private lineSource: PixelSource;
   private lineView: Uint8Array;
-  /** views of each source row for the current source and layout (rebuilt only when those change) */
-  private sourceRows: Uint8Array[] = [];
-  private rowsOf: Uint8Array | undefined;
-  private rowsStride = 0;
-  private rowsBytes = 0;
   private source: PixelSource | undefined;
   private sourceBytes: Uint8Array | undefined;
   private detiler: RowDetiler | undefined;
@@ -99,33 +94,17 @@ export class FrameReader {
     for (; y < height; y++) {
       const offset = y * layout.stride;
       if (offset + rowBytes <= readable) {
-        if (native) tracker.row(y, this.source!, offset, this.rowView(bytes, layout.stride, rowBytes, y));
+        if (native) tracker.row(y, this.source!, offset);
         else this.decodeRow(tracker, y, decoder, bytes, offset, width);
       } else {
         partial++;
         const pixels = offset < readable ? Math.floor((readable - offset) / bpp) & ~1 : 0;
         this.line.fill(0);
         if (pixels > 0) decoder(bytes, offset, pixels, this.line);
-        tracker.row(y, this.lineSource, 0, this.lineView);
+        tracker.row(y, this.lineSource, 0);
       }
     }
     return partial;
-  }
-
-  /** The view of source row y, from a per-source table built once. */
-  private rowView(bytes: Uint8Array, stride: number, rowBytes: number, y: number): Uint8Array {
-    if (this.rowsOf !== bytes || this.rowsStride !== stride || this.rowsBytes !== rowBytes) {
-      this.sourceRows = [];
-      this.rowsOf = bytes;
-      this.rowsStride = stride;
-      this.rowsBytes = rowBytes;
-    }
-    let v = this.sourceRows[y];
-    if (!v) {
-      v = bytes.subarray(y * stride, y * stride + rowBytes);
-      this.sourceRows[y] = v;
-    }
-    return v;
   }
 
   private readTiled(tracker: DamageTracker, layout: PlaneLayout, tiling: Exclude<TilingName, "linear">, decoder: RowDecoder, width: number, height: number, readable: number): number {
@@ -149,7 +128,7 @@ export class FrameReader {
 
   private decodeRow(tracker: DamageTracker, y: number, decoder: RowDecoder, bytes: Uint8Array, offset: number, width: number): void {
     decoder(bytes, offset, width, this.line);
-    tracker.row(y, this.lineSource, 0, this.lineView);
+    tracker.row(y, this.lineSource, 0);
   }
 
   private ensureLine(width: number): void {

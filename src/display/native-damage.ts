@@ -9,6 +9,14 @@
  */
 import { isInt32Size, nativeBinding } from "./native-library.ts";
 
+/** Pixels per damage segment (SEGMENT in frame-damage.c): the finest unit a changed area is cut to. */
+export const SEGMENT_PIXELS = 8;
+
+/** 32-bit words of segment bits per row of `width` pixels. */
+export function segmentWords(width: number): number {
+  return Math.ceil(Math.ceil(width / SEGMENT_PIXELS) / 32);
+}
+
 /** Indices into the state array DamageTracker shares with the C code (enum in frame-damage.c). */
 export const MoveState = {
   runDy: 0,
@@ -36,6 +44,12 @@ export interface DamageArrays {
   state: Int32Array;
   maxSearches: number;
   maxDy: number;
+  /** per tile: 1 to compare segment by segment while copying, 0 to copy without comparing and mark all */
+  compareSegments: Uint8Array;
+  /** per surface row, a bit per 8-pixel segment that changed (segmentWords words a row) */
+  segmentBits: Uint32Array;
+  /** per tile, how many (row, segment) cells of it were found changed this frame (tiles compared by segment) */
+  dirtyCells: Int32Array;
 }
 
 export type NativeDamageRows = (src: Uint8Array, stride: number, y0: number, count: number, a: DamageArrays) => number;
@@ -47,12 +61,12 @@ export let nativeDamageUnavailableReason = "";
 export const nativeDamageRows = nativeBinding<NativeDamageRows>(
   (lib) => {
     const fn = lib.func(
-      "int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t count, uint32_t *surface, int32_t width, int32_t height, int32_t tile, uint8_t *dirty, int32_t *changed_left, int32_t *changed_right, int32_t *first_row, int32_t *last_row, int32_t *st, int32_t max_searches, int32_t max_dy)",
+      "int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t count, uint32_t *surface, int32_t width, int32_t height, int32_t tile, uint8_t *dirty, int32_t *changed_left, int32_t *changed_right, int32_t *first_row, int32_t *last_row, int32_t *st, int32_t max_searches, int32_t max_dy, const uint8_t *exact, uint32_t *seg_bits, int32_t *dirty_cells)",
     );
     return (src, stride, y0, count, a) => {
       checkArguments(src, stride, y0, count, a);
       if (count === 0) return 0;
-      return fn(src, stride, y0, count, a.surface, a.width, a.height, a.tile, a.dirty, a.changedLeft, a.changedRight, a.firstRow, a.lastRow, a.state, a.maxSearches, a.maxDy) as number;
+      return fn(src, stride, y0, count, a.surface, a.width, a.height, a.tile, a.dirty, a.changedLeft, a.changedRight, a.firstRow, a.lastRow, a.state, a.maxSearches, a.maxDy, a.compareSegments, a.segmentBits, a.dirtyCells) as number;
     };
   },
   (reason) => {
@@ -74,4 +88,5 @@ function checkArguments(src: Uint8Array, stride: number, y0: number, count: numb
   }
   const tileRows = Math.ceil(a.height / a.tile);
   if (a.firstRow.length !== tileRows || a.lastRow.length !== tileRows || a.state.length !== MoveState.length) throw new RangeError("native damage: tracker arrays do not match its size");
+  if (a.compareSegments.length !== tiles || a.dirtyCells.length !== tiles || a.segmentBits.length !== a.height * segmentWords(a.width)) throw new RangeError("native damage: tracker arrays do not match its size");
 }

@@ -12,7 +12,7 @@ function feed(tracker: DamageTracker, frame: Uint32Array) {
   const w = tracker.width;
   const bytes = new Uint8Array(frame.buffer);
   const src = pixelSource(bytes);
-  for (let y = 0; y < tracker.height; y++) tracker.row(y, src, y * w * 4, bytes.subarray(y * w * 4, (y + 1) * w * 4));
+  for (let y = 0; y < tracker.height; y++) tracker.row(y, src, y * w * 4);
   return tracker.endFrame();
 }
 

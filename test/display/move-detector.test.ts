@@ -30,7 +30,7 @@ class Scene {
     const bytes = new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
     if (!this.native || !this.tracker.rows(bytes, this.w * 4, 0, this.h)) {
       const src = pixelSource(bytes);
-      for (let y = 0; y < this.h; y++) this.tracker.row(y, src, y * this.w * 4, bytes.subarray(y * this.w * 4, (y + 1) * this.w * 4));
+      for (let y = 0; y < this.h; y++) this.tracker.row(y, src, y * this.w * 4);
     }
     const d = this.tracker.endFrame();
     this.detector.detect(d);
@@ -292,7 +292,7 @@ test("the C block test and anchor search (native/move-blocks.c) find the same mo
         const bytes = new Uint8Array(frame.buffer);
         const [a, b] = trackers.map((t, i) => {
           const src = pixelSource(bytes);
-          for (let r = 0; r < h; r++) t.row(r, src, r * w * 4, bytes.subarray(r * w * 4, (r + 1) * w * 4));
+          for (let r = 0; r < h; r++) t.row(r, src, r * w * 4);
           const d = t.endFrame();
           detectors[i]!.detect(d);
           return { moves: d.moves, rest: d.rest };
