@@ -146,6 +146,8 @@ export class DamageTracker {
   private probeRow = 0;
   /** per tile of the tile row endFrame() is at: compared, in a cut run, and with some cell unchanged */
   private readonly keepComparing: Uint8Array;
+  /** per tile: the last frame that changed it found a static area in it (it is compared while that lasts) */
+  private readonly holdsStatic: Uint8Array;
   /** first and last changed row inside each tile row, this frame (-1: none) */
   private readonly firstRow: Int32Array;
   private readonly lastRow: Int32Array;
@@ -186,6 +188,7 @@ export class DamageTracker {
     this.dirtyCells = new Int32Array(this.tilesX * this.tilesY);
     this.compareSegments = new Uint8Array(this.tilesX * this.tilesY);
     this.keepComparing = new Uint8Array(this.tilesX);
+    this.holdsStatic = new Uint8Array(this.tilesX * this.tilesY);
     this.firstRow = new Int32Array(this.tilesY).fill(-1);
     this.lastRow = new Int32Array(this.tilesY).fill(-1);
     this.openA = new Int32Array(this.tilesX);
@@ -495,7 +498,11 @@ export class DamageTracker {
           openHereEnd[runStart] = tx;
         }
       }
-      for (let i = 0; i < this.tilesX; i++) this.compareSegments[base + i] = ty === this.probeRow || this.keepComparing[i] === 1 ? 1 : 0;
+      for (let i = 0; i < this.tilesX; i++) {
+        // a tile that did not change this frame says nothing new: it keeps what it held
+        if (this.dirty[base + i] === 1) this.holdsStatic[base + i] = this.keepComparing[i]!;
+        this.compareSegments[base + i] = ty === this.probeRow || this.holdsStatic[base + i] === 1 ? 1 : 0;
+      }
       this.keepComparing.fill(0);
       this.dirty.fill(0, base, base + this.tilesX);
       this.dirtyCells.fill(0, base, base + this.tilesX);

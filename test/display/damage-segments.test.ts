@@ -94,7 +94,8 @@ for (const native of [true, false]) {
       if (c[150 * W + 100] === 0) found = n;
     }
     assert.ok(found >= 0 && found <= 8, `the static box was found (frame ${found})`);
-    // and from then on it stays left out
+    // and from then on it stays left out, an idle refresh (nothing changed) between frames included
+    assert.deepEqual(feed(t, motionFrame(found, box), native), []);
     const c = coverage(feed(t, motionFrame(20, box), native));
     assert.equal(c[150 * W + 100], 0);
     assert.deepEqual(t.surface, motionFrame(20, box));
