@@ -7,7 +7,9 @@
  * the leftmost and rightmost column that changed in it (a typed character changes 8 of its 64 columns). At
  * the end of a frame the dirty tiles become rectangles: horizontal runs per tile row, merged downwards while
  * the run spans the same tiles, each trimmed to the first and last row that changed in its tile row and to
- * the first and last column that changed in its end tiles. Nothing is allocated per row or tile.
+ * the first and last column that changed in its end tiles. Changed rows also mark, as they are copied in,
+ * which 8-pixel segments changed: a run that changed nearly everywhere around a static area (an overlay on
+ * a video) is cut along them (endFrame). Nothing is allocated per tile (a long span is copied through one view).
  *
  * Packed XRGB frames can go through the native helper (native-damage.ts) instead: the same rules over many
  * rows in one call. The tracker's per-tile arrays and move state are shared with it, so both paths can
