@@ -1,4 +1,6 @@
 /** A surface of noisy console words (top bytes set too) and a rect inside it, from property-test numbers. */
+import fc from "fast-check";
+
 export interface NoiseRectInput {
   width: number;
   height: number;
@@ -16,4 +18,9 @@ export function noiseSurfaceAndRect(s: NoiseRectInput): { pixels: Uint32Array; x
   const x = s.x % s.width;
   const y = s.y % s.height;
   return { pixels, x, y, w: 1 + (s.w % (s.width - x)), h: 1 + (s.h % (s.height - y)) };
+}
+
+/** Property-test numbers for noiseSurfaceAndRect: surfaces up to maxWidth×maxHeight, and an output offset up to maxOffset. */
+export function noiseRectInputs(maxWidth: number, maxHeight: number, maxOffset: number): fc.Arbitrary<NoiseRectInput & { offset: number }> {
+  return fc.record({ width: fc.integer({ min: 1, max: maxWidth }), height: fc.integer({ min: 1, max: maxHeight }), x: fc.nat(), y: fc.nat(), w: fc.nat(), h: fc.nat(), offset: fc.nat(maxOffset), seed: fc.integer() });
 }

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { nativePackRgb, nativePackRgbGradient, type NativePackRgb } from "../../src/rfb/encoders/native-tpixel.ts";
 import { packRgb, packRgbGradient, packRgbGradientLoop, packRgbLoop } from "../../src/rfb/encoders/tight-tpixel.ts";
-import { noiseSurfaceAndRect } from "../helpers/noise-rect.ts";
+import { noiseRectInputs, noiseSurfaceAndRect } from "../helpers/noise-rect.ts";
 
 const FILTERS = [
   { name: "copy", native: nativePackRgb, loop: packRgbLoop, pack: packRgb, symbol: "vd_pack_rgb" },
@@ -27,7 +27,7 @@ for (const f of FILTERS) {
 function sameBytes(pack: NativePackRgb, loop: typeof packRgbLoop, dispatch: typeof packRgb): void {
   fc.assert(
     fc.property(
-      fc.record({ width: fc.integer({ min: 1, max: 80 }), height: fc.integer({ min: 1, max: 40 }), x: fc.nat(), y: fc.nat(), w: fc.nat(), h: fc.nat(), offset: fc.nat(7), seed: fc.integer() }),
+      noiseRectInputs(80, 40, 7),
       (s) => {
         const { pixels, x, y, w, h } = noiseSurfaceAndRect(s);
         const fromC = new Uint8Array(s.offset + w * h * 3 + 5).fill(0xee);

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { packRgbGradientLoop } from "../../src/rfb/encoders/tight-tpixel.ts";
-import { noiseSurfaceAndRect } from "../helpers/noise-rect.ts";
+import { noiseRectInputs, noiseSurfaceAndRect } from "../helpers/noise-rect.ts";
 
 function byDefinition(pixels: Uint32Array, stride: number, x: number, y: number, w: number, h: number): number[] {
   const channel = (col: number, row: number, c: number): number => (col < 0 || row < 0 ? 0 : (pixels[(y + row) * stride + x + col]! >>> (16 - 8 * c)) & 255);
@@ -27,7 +27,7 @@ function byDefinition(pixels: Uint32Array, stride: number, x: number, y: number,
 test("packRgbGradientLoop gives rfbproto's residuals for any rect of any surface, and writes nothing else", () => {
   fc.assert(
     fc.property(
-      fc.record({ width: fc.integer({ min: 1, max: 60 }), height: fc.integer({ min: 1, max: 30 }), x: fc.nat(), y: fc.nat(), w: fc.nat(), h: fc.nat(), offset: fc.nat(5), seed: fc.integer() }),
+      noiseRectInputs(60, 30, 5),
       (s) => {
         const { pixels, x, y, w, h } = noiseSurfaceAndRect(s);
         const out = new Uint8Array(s.offset + w * h * 3 + 4).fill(0xee);
