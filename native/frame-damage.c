@@ -78,6 +78,12 @@ static inline int segment_compare_copy(const uint32_t *s, uint32_t *d) {
   return (lanes[0] | lanes[1]) != 0;
 }
 
+/* Mark the segment holding pixel x (x >= 0) as changed. */
+static inline void mark_segment(uint32_t *seg_bits, int x) {
+  const int seg = x / SEGMENT;
+  seg_bits[seg >> 5] |= 1u << (seg & 31);
+}
+
 /* Copy pixels x … end−1 (within one segment) and mark the segment if they differed; 1 if they did. */
 static int compare_copy_pixels(const uint32_t *s, uint32_t *d, int x, int end, uint32_t *seg_bits) {
   uint32_t diff = 0;
@@ -86,8 +92,7 @@ static int compare_copy_pixels(const uint32_t *s, uint32_t *d, int x, int end, u
     d[i] = s[i];
   }
   if (!diff) return 0;
-  const int seg = x / SEGMENT;
-  seg_bits[seg >> 5] |= 1u << (seg & 31);
+  mark_segment(seg_bits, x);
   return 1;
 }
 
@@ -103,14 +108,16 @@ static void set_bits(uint32_t *bits, int a, int b) {
 /*
  * Copy pixels x0 … x1−1 of a row into the surface and mark its 8-pixel segments in `seg_bits` (the row's
  * bitmap). In a tile whose `exact` flag is set, the copy compares as it goes and marks only the segment
- * pieces (a segment's part in the tile) that differ, counting them in dirty_cells. Runs of other tiles (ones that changed everywhere last time: video) are copied by memcpy,
- * which need not read the surface first, and marked whole, with nothing counted: a run with such tiles in it
- * is only cut where its compared tiles show it static.
+ * pieces (a segment's part in the tile) that differ, counting them in dirty_cells. Runs of other tiles
+ * (copied plainly: most of a video) are copied by memcpy, which need not read the surface first, and marked
+ * whole, with nothing counted: a run with such tiles in it is only cut where its compared tiles show it
+ * static.
  */
 static void compare_copy(const uint32_t *s, uint32_t *d, int x0, int x1, int tile, const uint8_t *exact, uint32_t *seg_bits,
                          int32_t *dirty_cells) {
   for (int t = x0 / tile, cx0 = x0; cx0 < x1;) {
     if (!exact[t]) {
+      // the tiles after it that are copied plainly too go in the same memcpy
       while ((t + 1) * tile < x1 && !exact[t + 1]) t++;
       const int cx1 = (t + 1) * tile < x1 ? (t + 1) * tile : x1;
       memcpy(d + cx0, s + cx0, (size_t)(cx1 - cx0) * 4);
@@ -130,8 +137,7 @@ static void compare_copy(const uint32_t *s, uint32_t *d, int x0, int x1, int til
     }
     for (; x + SEGMENT <= cx1; x += SEGMENT) {
       if (segment_compare_copy(s + x, d + x)) {
-        const int seg = x / SEGMENT;
-        seg_bits[seg >> 5] |= 1u << (seg & 31);
+        mark_segment(seg_bits, x);
         dirty++;
       }
     }

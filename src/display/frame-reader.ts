@@ -42,7 +42,6 @@ export function unsupportedReason(layout: PlaneLayout): string | undefined {
 export class FrameReader {
   private line: Uint32Array;
   private lineSource: PixelSource;
-  private lineView: Uint8Array;
   private source: PixelSource | undefined;
   private sourceBytes: Uint8Array | undefined;
   private detiler: RowDetiler | undefined;
@@ -52,8 +51,7 @@ export class FrameReader {
 
   constructor() {
     this.line = new Uint32Array(0);
-    this.lineView = new Uint8Array(this.line.buffer);
-    this.lineSource = pixelSource(this.lineView);
+    this.lineSource = pixelSource(new Uint8Array(this.line.buffer));
   }
 
   /**
@@ -134,7 +132,6 @@ export class FrameReader {
   private ensureLine(width: number): void {
     if (this.line.length === width) return;
     this.line = new Uint32Array(width);
-    this.lineView = new Uint8Array(this.line.buffer);
-    this.lineSource = pixelSource(this.lineView);
+    this.lineSource = pixelSource(new Uint8Array(this.line.buffer));
   }
 }
