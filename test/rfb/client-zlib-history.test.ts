@@ -7,7 +7,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import fc from "fast-check";
-import { ClientZlibHistory } from "../../src/rfb/client-zlib-history.ts";
+import { ClientZlibHistory, HISTORY_MIN_LEVEL } from "../../src/rfb/client-zlib-history.ts";
+import { NativeDeflateStream } from "../../src/rfb/encoders/native-deflate.ts";
 import { deflatedRect, KEPT_ZLIB_INPUT_MAX } from "../../src/rfb/encoders/deflate-rect.ts";
 import type { EncodedRect } from "../../src/rfb/encoders/encoder.ts";
 
@@ -80,6 +81,33 @@ test("typed letters: the own stream finds the ones sent before (about half the b
   history.end();
   assert.deepEqual(inflateStream(wire), Buffer.concat([...letters].map(tile)));
   assert.ok(ownBytes < sharedBytes * 0.7, `own ${ownBytes} bytes against shared ${sharedBytes}`);
+});
+
+test("the own stream compresses at level 6 at least: typed letters at the client's level 1 or 2 cost what level 6 gives, fewer bytes than a level-2 stream", () => {
+  const letters = "pack my box with five dozen liquor jugs ".repeat(4);
+  // antialiased 6x10 glyphs: a palette of four colours and 2-bit indices, as ZRLE packs them
+  const tile = (c: string): Uint8Array =>
+    Uint8Array.from([4, 0xf0, 0xf0, 0xf0, 0x20, 0x20, 0x20, 0x80, 0x80, 0x80, 0xc0, 0xc0, 0xc0, ...Array.from({ length: 20 }, (_, i) => (c.charCodeAt(0) * (i + 5)) & 0xff)]);
+  const streamBytes = (compress: (data: Uint8Array) => Uint8Array): { bytes: number; wire: Uint8Array[] } => {
+    const wire = [...letters].map((c) => compress(tile(c)));
+    return { bytes: wire.reduce((n, p) => n + p.length, 0), wire };
+  };
+  const direct = (level: number): number => {
+    const s = NativeDeflateStream.create(level, -15)!;
+    const { bytes } = streamBytes((d) => s.deflate(d, zlib.constants.Z_SYNC_FLUSH));
+    s.end();
+    return bytes;
+  };
+  const atLevel6 = direct(HISTORY_MIN_LEVEL);
+  const atLevel2 = direct(2);
+  assert.ok(atLevel6 < atLevel2, `level 6 ${atLevel6} bytes against level 2 ${atLevel2}: the content must tell the levels apart`);
+  for (const clientLevel of [1, 2]) {
+    const history = new ClientZlibHistory();
+    const { bytes, wire } = streamBytes((d) => history.compress(d, clientLevel)!);
+    history.end();
+    assert.equal(bytes, atLevel6, `client level ${clientLevel}`);
+    assert.deepEqual(inflateStream(wire), Buffer.concat([...letters].map(tile)));
+  }
 });
 
 test("after end() the history starts afresh: the next piece stands alone", () => {
