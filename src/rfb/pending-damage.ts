@@ -2,12 +2,21 @@
  * What one client has not been sent yet. While a client keeps up, its pending damage is exactly one console
  * frame's damage rects (or "everything" after a new surface), the same list every such client holds, so they
  * ask for the same encoding and share it (EncodeCache keys by rect list). When a client falls behind, frames
- * merge into a 64×64 tile bitmap: it gets the coalesced damage of all it missed, never a queue of frames.
+ * merge: it gets the coalesced damage of all it missed, never a queue of frames. The merge is exact (the
+ * union of the frames' rects, rect-union.ts) while it stays at most MAX_EXACT_RECTS rects: a client falls
+ * behind most often on a slow link, where sending pixels that did not change costs what it is short of,
+ * and a frame's damage is cut finer than any tile (a typed glyph, the static overlay cut out of a video).
+ * Past that, frames merge into a 64×64 tile bitmap, which stays a few byte stores a rect however many
+ * frames a client misses.
  */
 import type { DamageList, Move, Rect } from "../display/damage-tracker.ts";
 import { copyRect } from "./encoders/copyrect.ts";
 import { clip } from "../display/rect-geometry.ts";
 import { TileMap } from "./tile-map.ts";
+import { unionOfRects } from "./rect-union.ts";
+
+/** Merged damage is kept exact up to this many rects, then goes to the tile map. */
+export const MAX_EXACT_RECTS = 64;
 
 /** What moved in one frame (shared by all clients): copy `moves` in order, then send `rest` as pixels. */
 export interface FrameMoves {
@@ -18,8 +27,11 @@ export interface FrameMoves {
 }
 
 export class PendingDamage {
-  /** what the pending damage is, when not empty: one frame's rects, the whole surface, or the tile map */
-  private state: "frame" | "full" | "tiles" = "tiles";
+  /**
+   * What the pending damage is, when not empty: one frame's rects (shared with other clients), the union
+   * of several frames' rects (this client's own), the whole surface, or the tile map.
+   */
+  private state: "frame" | "exact" | "full" | "tiles" = "tiles";
   private rects: readonly Rect[] = [];
   /** the frame's moves, kept only while the pending damage is exactly that one frame over the previous */
   private moves: FrameMoves | undefined;
@@ -50,7 +62,8 @@ export class PendingDamage {
     this.moves = undefined;
     this.state = "full";
     this.rects = [{ x: 0, y: 0, w: this.width, h: this.height }];
-    this.tiles.markAll();
+    // the tile map holds marks only in the "tiles" state
+    this.tiles.clear();
   }
 
   /** One console frame's damage (rects shared by all clients, not to be modified) and its moves, if any. */
@@ -64,22 +77,41 @@ export class PendingDamage {
       return;
     }
     this.moves = undefined;
-    // "full" already has every tile marked
-    if (this.state === "frame") this.tiles.mark(this.rects);
-    if (this.state !== "full") this.tiles.mark(rects);
-    this.state = "tiles";
+    this.merge(rects);
   }
 
   /** Add a client-specific area (a non-incremental request): this damage becomes the client's own. */
   addArea(x: number, y: number, w: number, h: number): void {
     const r = clip({ x, y, w, h }, this.width, this.height);
     if (!r) return;
-    if (!this.empty && this.state === "frame") this.tiles.mark(this.rects);
-    if (this.empty) this.tiles.clear();
     this.moves = undefined;
-    this.empty = false;
+    if (this.empty) {
+      this.empty = false;
+      this.state = "exact";
+      this.rects = [r];
+      return;
+    }
+    this.merge([r]);
+  }
+
+  /** `rects` added to damage that is not empty: exactly while that stays small, else by tiles. */
+  private merge(rects: readonly Rect[]): void {
+    // "full" covers everything already; the tile map only grows
+    if (this.state === "full") return;
+    if (this.state === "tiles") {
+      this.tiles.mark(rects);
+      return;
+    }
+    const union = unionOfRects(this.rects, rects, MAX_EXACT_RECTS);
+    if (union) {
+      this.state = "exact";
+      this.rects = union;
+      return;
+    }
+    this.tiles.mark(this.rects);
+    this.tiles.mark(rects);
+    this.rects = [];
     this.state = "tiles";
-    this.tiles.mark([r]);
   }
 
   /** The moves of the pending frame, when the pending damage is exactly one frame over what the client has. */

@@ -42,11 +42,6 @@ export class TileMap {
     this.marked = 0;
   }
 
-  markAll(): void {
-    this.tiles.fill(1);
-    this.marked = this.tiles.length;
-  }
-
   /** Mark tile `i` (row-major, TILE-sized tiles of this surface). */
   markTile(i: number): void {
     this.set(i, 1);
