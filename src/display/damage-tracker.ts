@@ -569,8 +569,8 @@ export class DamageTracker {
     let holesTo = first;
     for (let y = y0; y < y1; y++) {
       const bits = y * this.segmentWordsPerRow;
-      for (let k = first; k < holesFrom; k++) if (!this.segmentChanged(bits, k)) holesFrom = k;
-      for (let k = stop - 1; k >= holesTo; k--) if (!this.segmentChanged(bits, k)) holesTo = k + 1;
+      holesFrom = this.firstUnchanged(bits, first, holesFrom);
+      holesTo = Math.max(holesTo, this.lastUnchanged(bits, holesTo, stop) + 1);
     }
     if (holesFrom >= holesTo) {
       this.push(x, y0, end - x, y1 - y0);
@@ -596,6 +596,31 @@ export class DamageTracker {
       bandTop = y;
     }
     if (holesRight < end) this.push(holesRight, y0, end - holesRight, y1 - y0);
+  }
+
+  /** The first segment from … to−1 of the row that did not change, or `to`: a word of bits at a time. */
+  private firstUnchanged(rowBase: number, from: number, to: number): number {
+    for (let k = from; k < to; ) {
+      const w = k >>> 5;
+      // the row's unchanged segments as set bits, from k on
+      const unchanged = ~this.segmentBits[rowBase + w]! & (-1 << (k & 31));
+      if (unchanged !== 0) return Math.min(to, (w << 5) + 31 - Math.clz32(unchanged & -unchanged));
+      k = (w + 1) << 5;
+    }
+    return to;
+  }
+
+  /** The last segment from … to−1 of the row that did not change, or from−1: a word of bits at a time. */
+  private lastUnchanged(rowBase: number, from: number, to: number): number {
+    for (let k = to - 1; k >= from; ) {
+      const w = k >>> 5;
+      const b = k & 31;
+      // the row's unchanged segments as set bits, up to k
+      const unchanged = ~this.segmentBits[rowBase + w]! & (b === 31 ? -1 : (1 << (b + 1)) - 1);
+      if (unchanged !== 0) return Math.max(from - 1, (w << 5) + 31 - Math.clz32(unchanged));
+      k = (w << 5) - 1;
+    }
+    return from - 1;
   }
 
   private segmentChanged(rowBase: number, k: number): boolean {

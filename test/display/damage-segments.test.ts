@@ -6,6 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { DamageTracker, damageRects, pixelSource, type Rect } from "../../src/display/damage-tracker.ts";
 
 const W = 640;
@@ -60,6 +61,43 @@ for (const native of [true, false]) {
     // tile row 0 (rows 0-63): [0,24) and [160,640) whole, the band above, the band below; tile rows 1-2: one rect
     assert.ok(rects.length <= 6, `${rects.length} rects: ${JSON.stringify(rects)}`);
     assert.deepEqual(t.surface, motionFrame(4, box));
+  });
+
+  test(`${path}: wherever a static box sits in its tile row, exactly its whole segments are left out`, () => {
+    // boxes of 4,096-8,192 unchanged pixels in one 64-row tile row: big enough to cut, at most a quarter of
+    // the run's rectangle; anywhere across the 80 segments of a row (three words of bits). With `strip`, a
+    // static column over tile column 1 splits each row's damage into two runs, the box in the right one
+    // (whose segments then start inside a word, after unchanged ones).
+    const cases = fc
+      .record({ strip: fc.boolean(), x: fc.nat({ max: W - 170 - 128 }), tileRow: fc.nat({ max: H / 64 - 1 }), dy: fc.nat({ max: 16 }), w: fc.integer({ min: 110, max: 170 }), h: fc.integer({ min: 44, max: 48 }) })
+      .map(({ strip, x, tileRow, dy, w, h }) => ({ strip, box: { x: strip ? 128 + x : x, y: tileRow * 64 + dy, w, h } }));
+    const frame = (n: number, box: Rect, strip: boolean): Uint32Array => {
+      const f = motionFrame(n, box);
+      if (strip) for (let y = 0; y < H; y++) for (let x = 64; x < 128; x++) f[y * W + x] = 0x405060 + y;
+      return f;
+    };
+    fc.assert(
+      fc.property(cases, ({ strip, box }) => {
+        const t = new DamageTracker(W, H);
+        for (let n = 0; n < 4; n++) feed(t, frame(n, box, strip), native);
+        const rects = feed(t, frame(4, box, strip), native);
+        const c = coverage(rects);
+        const left = Math.ceil(box.x / 8) * 8;
+        const right = Math.floor((box.x + box.w) / 8) * 8;
+        // the columns beside the box changed in every row of its tile row: one rect each, the row's height
+        const runStart = strip ? 128 : 0;
+        const top = box.y - (box.y % 64);
+        if (left > runStart) assert.ok(rects.some((r) => r.x === runStart && r.w === left - runStart && r.y === top && r.h === 64), `left column: ${JSON.stringify(rects)}`);
+        if (right < W) assert.ok(rects.some((r) => r.x === right && r.w === W - right && r.y === top && r.h === 64), `right column: ${JSON.stringify(rects)}`);
+        for (let y = 0; y < H; y++) {
+          for (let x = 0; x < W; x++) {
+            const sent = !(x >= left && x < right && y >= box.y && y < box.y + box.h) && !(strip && x >= 64 && x < 128);
+            if (c[y * W + x] !== (sent ? 1 : 0)) assert.fail(`box ${JSON.stringify(box)}: pixel ${x},${y} covered ${c[y * W + x]} times`);
+          }
+        }
+      }),
+      { numRuns: 30 },
+    );
   });
 
   test(`${path}: a sparse change (half of every row) stays one rectangle, for the move detector to search`, () => {
