@@ -41,8 +41,9 @@ export class ClientZlibHistory {
   }
 
   /**
-   * Raw deflate of `data` at zlib `level` (at least HISTORY_MIN_LEVEL), referring back into what this client inflated before on the
-   * stream, ended with a sync flush. Undefined where native zlib is missing (then send the shared piece).
+   * Raw deflate of `data` at the rect's zlib level, or HISTORY_MIN_LEVEL where that is lower, referring back
+   * into what this client inflated before on the stream, ended with a sync flush. Undefined where native
+   * zlib is missing (then send the shared piece).
    */
   compress(data: Uint8Array, rectLevel: number): Uint8Array | undefined {
     const level = Math.max(rectLevel, HISTORY_MIN_LEVEL);
