@@ -127,9 +127,9 @@ export class PendingDamage {
     const state = this.state;
     this.state = "tiles";
     if (state !== "tiles") {
+      // the tile map is empty outside the "tiles" state (markAll clears it, merge marks it only on the way in)
       const out = this.rects;
       this.rects = [];
-      this.tiles.clear();
       return out;
     }
     return this.tiles.take();
