@@ -9,7 +9,7 @@
 import { ClientZlibHistory } from "./client-zlib-history.ts";
 import { KEPT_ZLIB_INPUT_MAX } from "./encoders/deflate-rect.ts";
 import type { EncodedRect, SplicedZlibStream } from "./encoders/encoder.ts";
-import { withZlibData, withZlibHeaderPieces } from "./encoders/zlib-data-field.ts";
+import { startsZlibStream, withZlibData, withZlibHeaderPieces } from "./encoders/zlib-data-field.ts";
 
 export class ClientZlibStreams {
   private readonly started = new Set<SplicedZlibStream>();
@@ -53,13 +53,8 @@ export class ClientZlibStreams {
 
   /** The rect's bytes as this client gets them, in pieces appended to `out` (the header on a stream's first use). */
   pieces(rect: EncodedRect, out: Uint8Array[]): void {
-    const stream = rect.zlibStream;
-    if (stream === undefined || this.started.has(stream)) {
-      out.push(rect.bytes);
-      return;
-    }
-    this.started.add(stream);
-    out.push(...withZlibHeaderPieces(rect));
+    if (startsZlibStream(rect, this.started)) out.push(...withZlibHeaderPieces(rect));
+    else out.push(rect.bytes);
   }
 
   /** Free the native streams (the connection closed). */

@@ -43,12 +43,20 @@ export function withZlibData(rect: EncodedRect, deflated: Uint8Array): EncodedRe
 }
 
 /**
- * A rect's bytes as a connection sends them, copied whole: on its stream's first use (`started` does not
- * hold it yet, and is told now) with the zlib header spliced in. The connection writes the same in pieces.
+ * Whether the rect is its client's first on its zlib stream (`started` holds the streams that client has
+ * had data on, and is told now): its bytes then need the zlib header spliced in.
+ */
+export function startsZlibStream(rect: EncodedRect, started: Set<SplicedZlibStream>): boolean {
+  const stream = rect.zlibStream;
+  if (stream === undefined || started.has(stream)) return false;
+  started.add(stream);
+  return true;
+}
+
+/**
+ * A rect's bytes as a connection sends them, copied whole: on its stream's first use with the zlib header
+ * spliced in. The connection writes the same in pieces (client-zlib-streams.ts).
  */
 export function splicedRectBytes(rect: EncodedRect, started: Set<SplicedZlibStream>): Uint8Array {
-  const stream = rect.zlibStream;
-  if (stream === undefined || started.has(stream)) return rect.bytes;
-  started.add(stream);
-  return Buffer.concat(withZlibHeaderPieces(rect));
+  return startsZlibStream(rect, started) ? Buffer.concat(withZlibHeaderPieces(rect)) : rect.bytes;
 }
