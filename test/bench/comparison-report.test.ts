@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { comparisonMarkdown, ratios } from "../../bench/comparison-report.ts";
-import type { ComparisonReport, ComparisonRow, ServerKind } from "../../bench/server-comparison.bench.ts";
+import { betterRound, type ComparisonReport, type ComparisonRow, type ServerKind } from "../../bench/server-comparison.bench.ts";
 import { barChartSvg } from "../../bench/svg-bar-chart.ts";
 
 function row(server: ServerKind, encoding: string, cpu: number, bytes: number, fps: number): ComparisonRow {
@@ -94,4 +94,16 @@ test("a bar chart has one bar per finite value, none for missing ones or for zer
   assert.match(svg, /CPU &lt;per&gt; frame/);
   assert.match(svg, /\(log scale\)/);
   assert.match(svg, /<title>xvnc video Raw: 300 ms<\/title>/);
+});
+
+test("of two runs of a server the one with more fps is kept, at the same rate (within 1 %) the one with less CPU a frame", () => {
+  const slow = row("ours", "raw", 1.0, 300, 50);
+  const fast = row("ours", "raw", 1.5, 300, 60);
+  assert.equal(betterRound(fast, slow), true);
+  assert.equal(betterRound(slow, fast), false);
+  const keptUp = row("ours", "raw", 1.2, 300, 60);
+  const quieter = { ...row("ours", "raw", 1.1, 300, 59.7), latencyP50Ms: 9 };
+  assert.equal(betterRound(quieter, keptUp), true, "59.7 and 60 fps are the same rate: less CPU wins, whatever its latency");
+  assert.equal(betterRound(keptUp, quieter), false);
+  assert.equal(betterRound(keptUp, keptUp), false, "a tie keeps the first run");
 });
