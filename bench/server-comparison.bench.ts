@@ -303,10 +303,9 @@ export async function compareOne(kind: ServerKind, file: FrameFile, encoding: st
 
 /**
  * Of two runs of one server on the same work, the one less disturbed by other work on the shared machine:
- * more frames per second, or at the same rate (within 1 %: 60 fps, a server that keeps up) less CPU a frame. A stall
- * of the host shows in the CPU a frame of a run that kept up (its caches refilled, its clock ramped up again),
- * and the same rule is applied to every server. (Until run 22d the tie went to the lower p50 latency, which a
- * stall moves less.)
+ * more frames per second, or at the same rate (within 1 %: 60 fps, a server that keeps up) less CPU a
+ * frame. A stall of the host shows in the CPU a frame of a run that kept up. The same rule holds for every
+ * server. (Until run 22d the tie went to the lower p50 latency, which a stall moves less.)
  */
 export function betterRound(row: ComparisonRow, kept: ComparisonRow): boolean {
   if (Math.abs(row.fps - kept.fps) > SAME_RATE * Math.max(row.fps, kept.fps)) return row.fps > kept.fps;
