@@ -88,12 +88,15 @@ export const DEFAULT_TILE = 64;
 /** From this many words a span is copied by memcpy through a view (one small allocation), below by a loop. */
 const NATIVE_COPY_MIN_WORDS = 256;
 
+/** A 32-bit word with bits lo … hi set (0 ≤ lo ≤ hi ≤ 31). */
+function bitRange(lo: number, hi: number): number {
+  return (hi === 31 ? -1 : (1 << (hi + 1)) - 1) & ~((1 << lo) - 1);
+}
+
 /** Set bits a … b (inclusive) of the bitmap row starting at word `base`. */
 function setBits(bits: Uint32Array, base: number, a: number, b: number): void {
   for (let w = a >>> 5; w <= b >>> 5; w++) {
-    const lo = w === a >>> 5 ? a & 31 : 0;
-    const hi = w === b >>> 5 ? b & 31 : 31;
-    bits[base + w]! |= (hi === 31 ? -1 : (1 << (hi + 1)) - 1) & ~((1 << lo) - 1);
+    bits[base + w]! |= bitRange(w === a >>> 5 ? a & 31 : 0, w === b >>> 5 ? b & 31 : 31);
   }
 }
 
@@ -603,7 +606,7 @@ export class DamageTracker {
     for (let k = from; k < to; ) {
       const w = k >>> 5;
       // the row's unchanged segments as set bits, from k on
-      const unchanged = ~this.segmentBits[rowBase + w]! & (-1 << (k & 31));
+      const unchanged = ~this.segmentBits[rowBase + w]! & bitRange(k & 31, 31);
       if (unchanged !== 0) return Math.min(to, (w << 5) + 31 - Math.clz32(unchanged & -unchanged));
       k = (w + 1) << 5;
     }
@@ -614,9 +617,8 @@ export class DamageTracker {
   private lastUnchanged(rowBase: number, from: number, to: number): number {
     for (let k = to - 1; k >= from; ) {
       const w = k >>> 5;
-      const b = k & 31;
       // the row's unchanged segments as set bits, up to k
-      const unchanged = ~this.segmentBits[rowBase + w]! & (b === 31 ? -1 : (1 << (b + 1)) - 1);
+      const unchanged = ~this.segmentBits[rowBase + w]! & bitRange(0, k & 31);
       if (unchanged !== 0) return Math.max(from - 1, (w << 5) + 31 - Math.clz32(unchanged));
       k = (w << 5) - 1;
     }
@@ -632,9 +634,7 @@ export class DamageTracker {
     const aBase = a * this.segmentWordsPerRow;
     const bBase = b * this.segmentWordsPerRow;
     for (let w = first >>> 5, lastWord = (stop - 1) >>> 5; w <= lastWord; w++) {
-      const lo = w === first >>> 5 ? first & 31 : 0;
-      const hi = w === lastWord ? ((stop - 1) & 31) + 1 : 32;
-      const mask = (hi === 32 ? -1 : (1 << hi) - 1) & ~((1 << lo) - 1);
+      const mask = bitRange(w === first >>> 5 ? first & 31 : 0, w === lastWord ? (stop - 1) & 31 : 31);
       if (((this.segmentBits[aBase + w]! ^ this.segmentBits[bBase + w]!) & mask) !== 0) return false;
     }
     return true;
