@@ -92,72 +92,71 @@ export class ClientMessageReader {
     const d = this.data;
     const p = this.r;
     const type = d[p]!;
-    const need = (n: number): boolean => avail >= n;
     switch (type) {
       case ClientMessageType.SetPixelFormat: {
-        if (!need(4 + PIXEL_FORMAT_BYTES)) return undefined;
+        if (avail < 4 + PIXEL_FORMAT_BYTES) return undefined;
         const format = decodePixelFormat(d, p + 4);
         this.r += 4 + PIXEL_FORMAT_BYTES;
         return { type: "setPixelFormat", format };
       }
       case ClientMessageType.SetEncodings: {
-        if (!need(4)) return undefined;
+        if (avail < 4) return undefined;
         const n = d.readUInt16BE(p + 2);
         if (n > this.limits.maxEncodings) throw new ProtocolViolation(`SetEncodings lists ${n} encodings (at most ${this.limits.maxEncodings})`);
-        if (!need(4 + 4 * n)) return undefined;
+        if (avail < 4 + 4 * n) return undefined;
         const encodings = new Array<number>(n);
         for (let i = 0; i < n; i++) encodings[i] = d.readInt32BE(p + 4 + 4 * i);
         this.r += 4 + 4 * n;
         return { type: "setEncodings", encodings };
       }
       case ClientMessageType.FramebufferUpdateRequest: {
-        if (!need(10)) return undefined;
+        if (avail < 10) return undefined;
         this.r += 10;
         return { type: "updateRequest", incremental: d[p + 1] !== 0, x: d.readUInt16BE(p + 2), y: d.readUInt16BE(p + 4), w: d.readUInt16BE(p + 6), h: d.readUInt16BE(p + 8) };
       }
       case ClientMessageType.KeyEvent: {
-        if (!need(8)) return undefined;
+        if (avail < 8) return undefined;
         this.r += 8;
         return { type: "key", down: d[p + 1] !== 0, keysym: d.readUInt32BE(p + 4) };
       }
       case ClientMessageType.PointerEvent: {
-        if (!need(6)) return undefined;
+        if (avail < 6) return undefined;
         this.r += 6;
         return { type: "pointer", buttons: d[p + 1]!, x: d.readUInt16BE(p + 2), y: d.readUInt16BE(p + 4) };
       }
       case ClientMessageType.ClientCutText: {
-        if (!need(8)) return undefined;
+        if (avail < 8) return undefined;
         const len = d.readInt32BE(p + 4);
         const size = Math.abs(len);
         if (size > this.limits.maxCutText) throw new ProtocolViolation(`ClientCutText of ${size} bytes (at most ${this.limits.maxCutText})`);
         if (len < 0 && size < 4) throw new ProtocolViolation(`extended ClientCutText of ${size} bytes has no flags`);
-        if (!need(8 + size)) return undefined;
+        if (avail < 8 + size) return undefined;
         this.r += 8 + size;
         if (len >= 0) return { type: "cutText", text: d.toString("latin1", p + 8, p + 8 + size) };
         return { type: "extendedClipboard", flags: d.readUInt32BE(p + 8), payload: Buffer.from(d.subarray(p + 12, p + 8 + size)) };
       }
       case ClientMessageType.EnableContinuousUpdates: {
-        if (!need(10)) return undefined;
+        if (avail < 10) return undefined;
         this.r += 10;
         return { type: "enableContinuousUpdates", enable: d[p + 1] !== 0, x: d.readUInt16BE(p + 2), y: d.readUInt16BE(p + 4), w: d.readUInt16BE(p + 6), h: d.readUInt16BE(p + 8) };
       }
       case ClientMessageType.ClientFence: {
-        if (!need(9)) return undefined;
+        if (avail < 9) return undefined;
         const len = d[p + 8]!;
         if (len > 64) throw new ProtocolViolation(`ClientFence payload of ${len} bytes (at most 64)`);
-        if (!need(9 + len)) return undefined;
+        if (avail < 9 + len) return undefined;
         this.r += 9 + len;
         return { type: "fence", flags: d.readUInt32BE(p + 4), payload: Buffer.from(d.subarray(p + 9, p + 9 + len)) };
       }
       case ClientMessageType.Xvp: {
-        if (!need(4)) return undefined;
+        if (avail < 4) return undefined;
         this.r += 4;
         return { type: "xvp", version: d[p + 2]!, code: d[p + 3]! };
       }
       case ClientMessageType.SetDesktopSize: {
-        if (!need(8)) return undefined;
+        if (avail < 8) return undefined;
         const n = d[p + 6]!;
-        if (!need(8 + 16 * n)) return undefined;
+        if (avail < 8 + 16 * n) return undefined;
         const screens: Screen[] = [];
         for (let i = 0; i < n; i++) {
           const o = p + 8 + 16 * i;
@@ -167,10 +166,10 @@ export class ClientMessageReader {
         return { type: "setDesktopSize", width: d.readUInt16BE(p + 2), height: d.readUInt16BE(p + 4), screens };
       }
       case ClientMessageType.Qemu: {
-        if (!need(2)) return undefined;
+        if (avail < 2) return undefined;
         const sub = d[p + 1]!;
         if (sub !== 0) throw new ProtocolViolation(`QEMU client message subtype ${sub} is not supported (no audio here)`);
-        if (!need(12)) return undefined;
+        if (avail < 12) return undefined;
         this.r += 12;
         return { type: "qemuKey", down: d.readUInt16BE(p + 2) !== 0, keysym: d.readUInt32BE(p + 4), scancode: d.readUInt32BE(p + 8) };
       }

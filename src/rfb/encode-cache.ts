@@ -42,21 +42,15 @@ export class EncodeCache {
   segments(rects: EncodedRect[]): Uint8Array[] {
     let out = this.segmentsOf.get(rects);
     if (!out) {
-      const made: Uint8Array[] = [];
-      let run: Uint8Array[] = [];
-      const endRun = (): void => {
-        if (run.length > 0) made.push(run.length === 1 ? run[0]! : Buffer.concat(run));
-        run = [];
-      };
-      for (const r of rects) {
-        if (r.bytes.length < SEPARATE_WRITE_BYTES) run.push(r.bytes);
-        else {
-          endRun();
-          made.push(r.bytes);
-        }
+      out = [];
+      let from = 0;
+      for (let i = 0; i < rects.length; i++) {
+        if (rects[i]!.bytes.length < SEPARATE_WRITE_BYTES) continue;
+        joinRun(rects, from, i, out);
+        out.push(rects[i]!.bytes);
+        from = i + 1;
       }
-      endRun();
-      out = made;
+      joinRun(rects, from, rects.length, out);
       this.segmentsOf.set(rects, out);
     }
     return out;
@@ -90,18 +84,14 @@ export class EncodeCache {
         });
       }
     }
-    const held = entry;
-    held.leases++;
-    let released = false;
-    return {
-      rects: held.rects,
-      release: () => {
-        if (released) return;
-        released = true;
-        held.leases--;
-        this.giveBackIfUnused(held);
-      },
-    };
+    entry.leases++;
+    return new Lease(this, entry);
+  }
+
+  /** A lease on `e` was released (called by Lease). */
+  released(e: Entry): void {
+    e.leases--;
+    this.giveBackIfUnused(e);
   }
 
   private drop(e: Entry): void {
@@ -113,11 +103,44 @@ export class EncodeCache {
     if (!e.cleared || e.leases > 0 || e.given) return;
     e.given = true;
     // only once the encoding has settled: an encoder may still be writing into its buffers until then
-    const giveBack = (): void => {
-      for (const b of e.taken) this.pool.give(b);
-    };
-    e.rects.then(giveBack, giveBack);
+    e.rects.then(
+      () => this.giveBack(e),
+      () => this.giveBack(e),
+    );
   }
+
+  private giveBack(e: Entry): void {
+    for (const b of e.taken) this.pool.give(b);
+  }
+}
+
+// No named closures in this file's per-frame paths: tsx names each one with Object.defineProperty as it is
+// made, a slow call (about 0.25 µs hot, more after idle) paid several times a frame. Methods and classes
+// are named once, when their class is defined.
+
+class Lease implements EncodeLease {
+  private done = false;
+
+  constructor(
+    private readonly cache: EncodeCache,
+    private readonly entry: Entry,
+  ) {}
+
+  get rects(): Promise<EncodedRect[]> {
+    return this.entry.rects;
+  }
+
+  release(): void {
+    if (this.done) return;
+    this.done = true;
+    this.cache.released(this.entry);
+  }
+}
+
+/** rects[from, to) as one segment (joined when more than one), if any. */
+function joinRun(rects: readonly EncodedRect[], from: number, to: number, out: Uint8Array[]): void {
+  if (to - from === 1) out.push(rects[from]!.bytes);
+  else if (to > from) out.push(Buffer.concat(rects.slice(from, to).map((r) => r.bytes)));
 }
 
 /**

@@ -93,9 +93,12 @@ export class OutputPool {
 
   /** A fresh set of buffers for one encode-cache entry: every buffer it takes is listed for giving back. */
   buffersFor(taken: Buffer[]): OutputBuffers {
+    // a method, not a named arrow: tsx names an arrow in an object literal with Object.defineProperty each
+    // time the literal is made, a slow call on a path that runs every frame
+    const pool = this;
     return {
-      take: (n) => {
-        const b = this.take(n);
+      take(n) {
+        const b = pool.take(n);
         if (n >= POOLED_MIN_BYTES) taken.push(b);
         return b;
       },
