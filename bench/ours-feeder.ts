@@ -16,7 +16,7 @@ import { RfbServer } from "../src/rfb/server.ts";
 import { readFrame, type FrameFile, type RecordedScene } from "./frame-recording.ts";
 import { mbochsWithConsumer } from "./model-display.ts";
 import { onPutCommands } from "./put-commands.ts";
-import { callingThreadCpuNs } from "./thread-cpu.ts";
+import { callingThreadCpuMs } from "./thread-cpu.ts";
 
 const [path, scene, w, h, n] = process.argv.slice(2);
 const file: FrameFile = { path: path!, scene: scene as RecordedScene, width: Number(w), height: Number(h), frames: Number(n) };
@@ -32,19 +32,19 @@ const server = new RfbServer({ console: consumer.console, tcp: { host: "127.0.0.
 const { tcp } = await server.listen();
 console.log(`listening ${tcp!.port}`);
 
-let guestCpuNs = 0;
+let guestCpuMs = 0;
 
 function put(i: number): void {
-  const c0 = callingThreadCpuNs();
+  const c0 = callingThreadCpuMs();
   const n = flips ? i % 2 : 0;
   readFrame(fd, file, i, buffers[n]!.pixels);
   display.present(n);
   const ready = process.hrtime.bigint();
-  guestCpuNs += callingThreadCpuNs() - c0;
+  guestCpuMs += callingThreadCpuMs() - c0;
   consumer.refresh(); // the consumer's next tick; its compare, copy and the encodes it triggers are ours
-  const c1 = callingThreadCpuNs();
-  process.stdout.write(`ready ${i} ${ready} ${guestCpuNs}\n`);
-  guestCpuNs += callingThreadCpuNs() - c1;
+  const c1 = callingThreadCpuMs();
+  process.stdout.write(`ready ${i} ${ready} ${Math.round(guestCpuMs * 1e6)}\n`);
+  guestCpuMs += callingThreadCpuMs() - c1;
 }
 
 onPutCommands(put);

@@ -47,12 +47,17 @@ let clockGettime: ((clock: number, ts: BigInt64Array) => number) | undefined;
 const timespec = new BigInt64Array(2);
 
 /**
- * CPU time of the calling thread so far, in ns (clock_gettime(CLOCK_THREAD_CPUTIME_ID), as the C feeders
+ * CPU time of the calling thread so far, in ms (clock_gettime(CLOCK_THREAD_CPUTIME_ID), as the C feeders
  * read it). Unlike process.cpuUsage() it leaves out what V8's compiler and GC threads do meanwhile, and
  * costs one cheap syscall instead of a getrusage that walks every thread.
+ *
+ * Floating-point from the first call, on purpose: as whole nanoseconds the sum is a small integer until the
+ * thread has used 2.1 s, V8 compiles the arithmetic for small integers, and the first call past that
+ * deoptimizes whatever inlined it (our feeder's per-frame put(), with the consumer inlined into it), which is
+ * then compiled again in the middle of a measured run.
  */
-export function callingThreadCpuNs(): number {
+export function callingThreadCpuMs(): number {
   clockGettime ??= koffi.load("libc.so.6").func("clock_gettime", "int", ["int", "void *"]) as (clock: number, ts: BigInt64Array) => number;
   if (clockGettime(CLOCK_THREAD_CPUTIME_ID, timespec) !== 0) throw new Error("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-  return Number(timespec[0]!) * 1e9 + Number(timespec[1]!);
+  return Number(timespec[0]!) * 1e3 + Number(timespec[1]!) * 1e-6;
 }
