@@ -12,7 +12,7 @@ import type { ConsoleInputEvent as InputEvent, ConsoleSurface } from "../display
 import type { Rect } from "../display/damage-tracker.ts";
 import { ClientMessageReader, ProtocolViolation, type ClientMessage, type ClientMessageLimits, type Screen } from "./client-messages.ts";
 import { settingsFromEncodings, type ClientSettings } from "./client-settings.ts";
-import { encodeRects, SEPARATE_WRITE_BYTES, type EncodeCache, type EncodeLease } from "./encode-cache.ts";
+import { encodeRects, writeSegments, type EncodeCache, type EncodeLease } from "./encode-cache.ts";
 import { FencePacer } from "./fence-pacer.ts";
 import { ClipboardInputGate } from "./clipboard-input-gate.ts";
 import { ClientZlibStreams } from "./client-zlib-streams.ts";
@@ -744,22 +744,8 @@ export class RfbConnection {
    * a transport's writes leave in order.
    */
   private writeChunks(chunks: readonly Uint8Array[], sent?: () => void): void {
-    let from = 0;
-    for (let i = 0; i < chunks.length; i++) {
-      if (chunks[i]!.length < SEPARATE_WRITE_BYTES) continue;
-      this.writeJoined(chunks, from, i);
-      this.transport.write(chunks[i]!, i === chunks.length - 1 ? sent : undefined);
-      from = i + 1;
-    }
-    this.writeJoined(chunks, from, chunks.length, sent);
-  }
-
-  /**
-   * chunks[from, to) as one write, if any. (A method, not a closure in writeChunks: tsx names every named
-   * closure with Object.defineProperty as it is made, a slow call on a path that runs every frame.)
-   */
-  private writeJoined(chunks: readonly Uint8Array[], from: number, to: number, done?: () => void): void {
-    if (to > from) this.transport.write(to - from === 1 ? chunks[from]! : Buffer.concat(chunks.slice(from, to)), done);
+    const segments = writeSegments(chunks);
+    for (let i = 0; i < segments.length; i++) this.transport.write(segments[i]!, i === segments.length - 1 ? sent : undefined);
   }
 
   /** Continuous updates to a client that has fences are paced by them (fence-pacer.ts). */

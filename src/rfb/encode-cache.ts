@@ -42,15 +42,7 @@ export class EncodeCache {
   segments(rects: EncodedRect[]): Uint8Array[] {
     let out = this.segmentsOf.get(rects);
     if (!out) {
-      out = [];
-      let from = 0;
-      for (let i = 0; i < rects.length; i++) {
-        if (rects[i]!.bytes.length < SEPARATE_WRITE_BYTES) continue;
-        joinRun(rects, from, i, out);
-        out.push(rects[i]!.bytes);
-        from = i + 1;
-      }
-      joinRun(rects, from, rects.length, out);
+      out = writeSegments(rects.map((r) => r.bytes));
       this.segmentsOf.set(rects, out);
     }
     return out;
@@ -137,10 +129,27 @@ class Lease implements EncodeLease {
   }
 }
 
-/** rects[from, to) as one segment (joined when more than one), if any. */
-function joinRun(rects: readonly EncodedRect[], from: number, to: number, out: Uint8Array[]): void {
-  if (to - from === 1) out.push(rects[from]!.bytes);
-  else if (to > from) out.push(Buffer.concat(rects.slice(from, to).map((r) => r.bytes)));
+/**
+ * `pieces` as they are written: each run of small ones joined into one buffer, each large one (from
+ * SEPARATE_WRITE_BYTES) on its own, not copied.
+ */
+export function writeSegments(pieces: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let from = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    if (pieces[i]!.length < SEPARATE_WRITE_BYTES) continue;
+    joinRun(pieces, from, i, out);
+    out.push(pieces[i]!);
+    from = i + 1;
+  }
+  joinRun(pieces, from, pieces.length, out);
+  return out;
+}
+
+/** pieces[from, to) as one segment (joined when more than one), if any. */
+function joinRun(pieces: readonly Uint8Array[], from: number, to: number, out: Uint8Array[]): void {
+  if (to - from === 1) out.push(pieces[from]!);
+  else if (to > from) out.push(Buffer.concat(pieces.slice(from, to)));
 }
 
 /**
