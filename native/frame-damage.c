@@ -6,10 +6,13 @@
  * The caller (TypeScript) has checked every size and offset: src holds `count` rows of `width` XRGB8888
  * pixels, `stride` bytes apart; surface holds `height` rows of `width` pixels; the tile arrays have
  * tilesX * tilesY entries (exact and dirty_cells too), the tile-row arrays tilesY, and seg_bits one row of
- * ceil(ceil(width / 8) / 32) words per surface row. Nothing here reads or writes outside them.
+ * ceil(ceil(width / 8) / 32) words per surface row, prints ROW_PRINT_BYTES and print_valid one byte per
+ * surface row. Nothing here reads or writes outside them.
  */
 #include <stdint.h>
 #include <string.h>
+
+#include "row-print.h"
 
 /* Layout of the state array shared with TypeScript (DamageTracker's move tracking and row counter). */
 enum {
@@ -183,23 +186,53 @@ static void track_move(int32_t *st, move_limits lim, int y, int height, const ui
   }
 }
 
+/* 1 when row prints can be computed on this machine (row-print.h), else 0. */
+int32_t vd_row_prints_available(void) { return row_print_available(); }
+
+/* The print of `bytes` bytes at p into out (ROW_PRINT_BYTES); 0 when prints are unavailable here. */
+int32_t vd_row_print(const uint8_t *p, uint32_t bytes, uint8_t *out) {
+  if (!row_print_available()) return 0;
+  row_print(p, bytes, out);
+  return 1;
+}
+
 /*
  * Rows y0 … y0+count−1 of the frame, row i at src + i*stride. Returns the number of rows that changed.
+ *
+ * prints holds a row print (ROW_PRINT_BYTES) per surface row and print_valid whether it is the print of
+ * what the surface row holds. With use_prints (and prints available), a row whose print matches a valid one
+ * is unchanged without reading the surface; every other row is compared as without prints, and its print is
+ * kept. Without use_prints a row that changed loses its print (an unchanged one keeps it: still true).
  */
 int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t count, uint32_t *surface, int32_t width, int32_t height,
                        int32_t tile, uint8_t *dirty, int32_t *changed_left, int32_t *changed_right, int32_t *first_row, int32_t *last_row,
-                       int32_t *st, int32_t max_searches, int32_t max_dy, const uint8_t *exact, uint32_t *seg_bits, int32_t *dirty_cells) {
+                       int32_t *st, int32_t max_searches, int32_t max_dy, const uint8_t *exact, uint32_t *seg_bits, int32_t *dirty_cells,
+                       uint8_t *prints, uint8_t *print_valid, int32_t use_prints) {
   const move_limits lim = {max_searches, max_dy};
   const size_t row_bytes = (size_t)width * 4;
   const int tiles_x = (width + tile - 1) / tile;
   const int seg_words = ((width + SEGMENT - 1) / SEGMENT + 31) / 32;
+  const int printing = use_prints && row_print_available();
   int32_t changed = 0;
   for (int32_t i = 0; i < count; i++) {
     const int y = y0 + i;
     const uint8_t *row = src + (size_t)i * stride;
     const uint32_t *s = (const uint32_t *)row;
     uint32_t *d = surface + (size_t)y * width;
+    uint8_t print[ROW_PRINT_BYTES];
+    uint8_t *kept = prints + (size_t)y * ROW_PRINT_BYTES;
+    if (printing) {
+      row_print(row, row_bytes, print);
+      if (print_valid[y] && memcmp(print, kept, ROW_PRINT_BYTES) == 0) {
+        if (continues_run(st, y, height, row, surface, row_bytes)) st[S_RUN_LEN]++;
+        continue;
+      }
+    }
     if (memcmp(row, d, row_bytes) == 0) {
+      if (printing) {
+        memcpy(kept, print, ROW_PRINT_BYTES);
+        print_valid[y] = 1;
+      }
       if (continues_run(st, y, height, row, surface, row_bytes)) st[S_RUN_LEN]++;
       continue;
     }
@@ -259,6 +292,9 @@ int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t 
     if (first_row[tile_row] == -1) first_row[tile_row] = y;
     last_row[tile_row] = y;
     changed++;
+    // the surface row now equals the source row: the print just taken is its print
+    if (printing) memcpy(kept, print, ROW_PRINT_BYTES);
+    print_valid[y] = (uint8_t)printing;
   }
   st[S_CHANGED_ROWS] += changed;
   return changed;

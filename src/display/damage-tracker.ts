@@ -15,7 +15,7 @@
  * rows in one call. The tracker's per-tile arrays and move state are shared with it, so both paths can
  * serve the same frame (the native one for whole rows, row() for a partly readable last row).
  */
-import { MoveState as M, nativeDamageRows, SEGMENT_PIXELS, segmentWords, type DamageArrays } from "./native-damage.ts";
+import { MoveState as M, nativeDamageRows, nativeRowPrintsAvailable, ROW_PRINT_BYTES, SEGMENT_PIXELS, segmentWords, type DamageArrays } from "./native-damage.ts";
 import { firstDifference, lastDifference } from "./word-compare.ts";
 
 export interface Rect {
@@ -125,6 +125,14 @@ const MAX_MOVE_DY = 64;
 /** Searches for a new scroll distance per frame (each costs up to MAX_MOVE_DY row compares). */
 const MOVE_SEARCHES_PER_FRAME = 4;
 
+export interface DamageTrackerOptions {
+  /**
+   * Find unchanged rows by their row prints where the native pass can (default true): a frame where most
+   * rows stay as they were then reads only the new frame, not the surface too. false compares every row.
+   */
+  rowPrints?: boolean;
+}
+
 export class DamageTracker {
   readonly surface: Uint32Array;
   readonly surfaceSource: PixelSource;
@@ -172,11 +180,23 @@ export class DamageTracker {
   private readonly state = new Int32Array(M.length);
   private readonly native = nativeDamageRows();
   private readonly nativeArrays: DamageArrays;
+  /**
+   * Row prints (native/row-print.h) for the native pass, and whether each is still the print of its surface
+   * row. Only rows() keeps them; anything else that writes the surface (row(), a blanked display) makes
+   * them stale, so row() drops its row's and forgetRowPrints() drops them all.
+   */
+  private readonly rowPrints: Uint8Array;
+  private readonly printValid: Uint8Array;
+  /** whether rows() may use prints: native, a CPU that computes them, and not switched off */
+  private readonly printsUsable: boolean;
+  /** rows found changed by the last frame (endFrame() resets the running count) */
+  private lastFrameChangedRows = 0;
 
   constructor(
     readonly width: number,
     readonly height: number,
     readonly tile: number = DEFAULT_TILE,
+    options: DamageTrackerOptions = {},
   ) {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
       throw new RangeError(`bad surface size ${width}x${height}`);
@@ -200,6 +220,9 @@ export class DamageTracker {
     this.openB = new Int32Array(this.tilesX);
     this.openEndA = new Int32Array(this.tilesX);
     this.openEndB = new Int32Array(this.tilesX);
+    this.printsUsable = this.native !== undefined && (options.rowPrints ?? true) && nativeRowPrintsAvailable() === true;
+    this.rowPrints = new Uint8Array(height * ROW_PRINT_BYTES);
+    this.printValid = new Uint8Array(height);
     this.nativeArrays = {
       surface: this.surface,
       width,
@@ -216,7 +239,19 @@ export class DamageTracker {
       compareSegments: this.compareSegments,
       segmentBits: this.segmentBits,
       dirtyCells: this.dirtyCells,
+      rowPrints: this.rowPrints,
+      printValid: this.printValid,
     };
+  }
+
+  /** Whether rows() finds unchanged rows by their prints on this machine (see DamageTrackerOptions.rowPrints). */
+  get usesRowPrints(): boolean {
+    return this.printsUsable;
+  }
+
+  /** The surface was written by someone else (a blanked display): no row print can be trusted any more. */
+  forgetRowPrints(): void {
+    this.printValid.fill(0);
   }
 
   /** Whether rows() runs natively (native/frame-damage.c) on this machine. */
@@ -233,7 +268,10 @@ export class DamageTracker {
     // Only memory C can be handed: a look-alike of a Uint8Array (a Proxy, as the fuzz targets' bounds-checked
     // guest memory is) has no buffer behind it; it is read row by row through its own accessors.
     if (!this.native || !ArrayBuffer.isView(src)) return false;
-    this.native(src, stride, y0, count, this.nativeArrays);
+    // Prints pay where most rows stay as they were (a console, a desktop); in a frame where most change
+    // (video) each changed row would be read once more for its print, so the last frame decides.
+    const usePrints = this.printsUsable && this.lastFrameChangedRows * 2 <= this.height;
+    this.native(src, stride, y0, count, this.nativeArrays, usePrints);
     return true;
   }
 
@@ -247,6 +285,8 @@ export class DamageTracker {
    * with the surface, copy it in if it differs, and mark the tiles and segments it changed.
    */
   row(y: number, src: PixelSource, offset: number): void {
+    // this path keeps no prints: the row may change below
+    this.printValid[y] = 0;
     const rowBytes = this.width * 4;
     const dstOffset = y * rowBytes;
     const dst = this.surfaceSource.bytes;
@@ -523,6 +563,7 @@ export class DamageTracker {
     }
     this.probeRow = (this.probeRow + 1) % this.tilesY;
     const st = this.state;
+    this.lastFrameChangedRows = st[M.changedRows]!;
     st[M.changedRows] = 0;
     this.damage.count = this.rectCount;
     this.closeRun();

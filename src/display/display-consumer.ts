@@ -319,7 +319,7 @@ export class DisplayConsumer {
   /** The device was reset (or is being re-attached): forget every buffer and mapping, probe again. */
   deviceReset(): void {
     this.dropBuffers();
-    this.console.publishDisplayOff("device reset", this.options.blankWhenOff);
+    this.displayOff("device reset");
     if (this.options.display !== "off") this.kind = probeDisplay(this.dev, this.plane);
   }
 
@@ -360,13 +360,22 @@ export class DisplayConsumer {
     this.cursorId = 0;
   }
 
+  /**
+   * Tell front-ends the display is off; with blankWhenOff the console blanks the surface, which the tracker's
+   * row prints no longer describe then.
+   */
+  private displayOff(reason: string): void {
+    this.console.publishDisplayOff(reason, this.options.blankWhenOff);
+    this.tracker?.forgetRowPrints();
+  }
+
   /** A failed query: -ENOMEM is mbochs's first look at a new mode (try again next tick); -ENODEV: gone. */
   private queryFailed(ret: number): void {
     const name = errnoName(ret);
     this.stats.queryErrors[name] = (this.stats.queryErrors[name] ?? 0) + 1;
     if (ret === -Errno.ENODEV) {
       this.dropBuffers();
-      this.console.publishDisplayOff("device removed", this.options.blankWhenOff);
+      this.displayOff("device removed");
       this.stop();
     } else if (ret !== -Errno.ENOMEM) {
       this.options.log(`QUERY_GFX_PLANE failed: ${describeResult(ret)}`);
@@ -395,7 +404,7 @@ export class DisplayConsumer {
     this.current = undefined;
     if (!visible) {
       this.primaryId = 0;
-      this.console.publishDisplayOff("guest display off", this.options.blankWhenOff);
+      this.displayOff("guest display off");
       return;
     }
     const entry = this.cache.get(p.id);
@@ -410,7 +419,7 @@ export class DisplayConsumer {
       const reason = unsupportedReason(layout) ?? (isMapping(entry.mapping) ? undefined : `mmap of the dma-buf failed: ${describeResult(entry.mapping)}`);
       if (reason) {
         this.primaryId = 0;
-        this.console.publishDisplayOff(reason, this.options.blankWhenOff);
+        this.displayOff(reason);
         return;
       }
       this.primaryId = p.id;
@@ -509,7 +518,7 @@ export class DisplayConsumer {
     if (ret < 0) return this.queryFailed(ret);
     const p = this.plane;
     if (p.drmFormat === 0 || p.size === 0) {
-      this.console.publishDisplayOff("guest display off", this.options.blankWhenOff);
+      this.displayOff("guest display off");
       return;
     }
     if (!this.region || this.region.index !== p.id) {
@@ -519,7 +528,7 @@ export class DisplayConsumer {
       if (typeof info === "number") return this.options.log(`GET_REGION_INFO(${p.id}) failed: ${describeResult(info)}`);
       const length = Math.min(info.size, Math.max(p.size, p.stride * p.height));
       const mapping = this.dev.mmap(length, PROT_READ, MAP_SHARED, info.offset);
-      if (!isMapping(mapping)) return this.console.publishDisplayOff(`mmap of region ${p.id} failed: ${describeResult(mapping)}`, this.options.blankWhenOff);
+      if (!isMapping(mapping)) return this.displayOff(`mmap of region ${p.id} failed: ${describeResult(mapping)}`);
       this.region = { index: p.id, mapping, length };
       this.layout = { drmFormat: 0, modifier: 0n, width: 0, height: 0, stride: 0 };
     }
@@ -527,7 +536,7 @@ export class DisplayConsumer {
     if (l.drmFormat !== p.drmFormat || l.width !== p.width || l.height !== p.height || l.stride !== p.stride || !this.console.displayOn) {
       const layout = { drmFormat: p.drmFormat, modifier: p.drmFormatMod, width: p.width, height: p.height, stride: p.stride };
       const reason = unsupportedReason(layout);
-      if (reason) return this.console.publishDisplayOff(reason, this.options.blankWhenOff);
+      if (reason) return this.displayOff(reason);
       this.useLayout(layout);
     }
     this.reader.read(this.tracker!, this.layout, this.region.mapping.bytes, this.region.length);

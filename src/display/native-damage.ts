@@ -50,9 +50,20 @@ export interface DamageArrays {
   segmentBits: Uint32Array;
   /** per tile, how many (row, segment) cells of it were found changed this frame (tiles compared by segment) */
   dirtyCells: Int32Array;
+  /** per surface row, its row print (ROW_PRINT_BYTES; native/row-print.h) */
+  rowPrints: Uint8Array;
+  /** per surface row, 1 while its print is the print of what the surface row holds */
+  printValid: Uint8Array;
 }
 
-export type NativeDamageRows = (src: Uint8Array, stride: number, y0: number, count: number, a: DamageArrays) => number;
+/** Bytes of one row print (ROW_PRINT_BYTES in native/row-print.h). */
+export const ROW_PRINT_BYTES = 64;
+
+/**
+ * `usePrints`: find unchanged rows by their prints where it can (only new rows are read for those), else by
+ * comparing every row with the surface. The damage is the same either way.
+ */
+export type NativeDamageRows = (src: Uint8Array, stride: number, y0: number, count: number, a: DamageArrays, usePrints: boolean) => number;
 
 /** Why the native path is not in use, when it is not (a test reports it when the library was expected). */
 export let nativeDamageUnavailableReason = "";
@@ -61,12 +72,12 @@ export let nativeDamageUnavailableReason = "";
 export const nativeDamageRows = nativeBinding<NativeDamageRows>(
   (lib) => {
     const fn = lib.func(
-      "int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t count, uint32_t *surface, int32_t width, int32_t height, int32_t tile, uint8_t *dirty, int32_t *changed_left, int32_t *changed_right, int32_t *first_row, int32_t *last_row, int32_t *st, int32_t max_searches, int32_t max_dy, const uint8_t *exact, uint32_t *seg_bits, int32_t *dirty_cells)",
+      "int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t count, uint32_t *surface, int32_t width, int32_t height, int32_t tile, uint8_t *dirty, int32_t *changed_left, int32_t *changed_right, int32_t *first_row, int32_t *last_row, int32_t *st, int32_t max_searches, int32_t max_dy, const uint8_t *exact, uint32_t *seg_bits, int32_t *dirty_cells, uint8_t *prints, uint8_t *print_valid, int32_t use_prints)",
     );
-    return (src, stride, y0, count, a) => {
+    return (src, stride, y0, count, a, usePrints) => {
       checkArguments(src, stride, y0, count, a);
       if (count === 0) return 0;
-      return fn(src, stride, y0, count, a.surface, a.width, a.height, a.tile, a.dirty, a.changedLeft, a.changedRight, a.firstRow, a.lastRow, a.state, a.maxSearches, a.maxDy, a.compareSegments, a.segmentBits, a.dirtyCells) as number;
+      return fn(src, stride, y0, count, a.surface, a.width, a.height, a.tile, a.dirty, a.changedLeft, a.changedRight, a.firstRow, a.lastRow, a.state, a.maxSearches, a.maxDy, a.compareSegments, a.segmentBits, a.dirtyCells, a.rowPrints, a.printValid, usePrints ? 1 : 0) as number;
     };
   },
   (reason) => {
@@ -89,4 +100,18 @@ function checkArguments(src: Uint8Array, stride: number, y0: number, count: numb
   const tileRows = Math.ceil(a.height / a.tile);
   if (a.firstRow.length !== tileRows || a.lastRow.length !== tileRows || a.state.length !== MoveState.length) throw new RangeError("native damage: tracker arrays do not match its size");
   if (a.compareSegments.length !== tiles || a.dirtyCells.length !== tiles || a.segmentBits.length !== a.height * segmentWords(a.width)) throw new RangeError("native damage: tracker arrays do not match its size");
+  if (a.rowPrints.length !== a.height * ROW_PRINT_BYTES || a.printValid.length !== a.height) throw new RangeError("native damage: tracker arrays do not match its size");
 }
+
+/** Whether this machine computes row prints (x86-64 with AVX2); false too without the library. */
+export const nativeRowPrintsAvailable = nativeBinding<boolean>((lib) => (lib.func("int32_t vd_row_prints_available(void)")() as number) === 1);
+
+/** The row print of `bytes` (a whole number of pixels), or undefined where prints are unavailable. For tests. */
+export const nativeRowPrint = nativeBinding<(bytes: Uint8Array) => Uint8Array | undefined>((lib) => {
+  const fn = lib.func("int32_t vd_row_print(const uint8_t *p, uint32_t bytes, uint8_t *out)");
+  return (bytes) => {
+    if (bytes.byteLength % 4 !== 0) throw new RangeError(`row print: ${bytes.byteLength} bytes is not a whole number of pixels`);
+    const out = new Uint8Array(ROW_PRINT_BYTES);
+    return (fn(bytes, bytes.byteLength, out) as number) === 1 ? out : undefined;
+  };
+});
