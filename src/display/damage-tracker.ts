@@ -268,7 +268,7 @@ export class DamageTracker {
     // Only memory C can be handed: a look-alike of a Uint8Array (a Proxy, as the fuzz targets' bounds-checked
     // guest memory is) has no buffer behind it; it is read row by row through its own accessors.
     if (!this.native || !ArrayBuffer.isView(src)) return false;
-    // Prints pay where most rows stay as they were (a console, a desktop); in a frame where most change
+    // Prints pay where most rows stay as they were (a console, a still desktop); in a frame where most change
     // (video) each changed row would be read once more for its print, so the last frame decides.
     const usePrints = this.printsUsable && this.lastFrameChangedRows * 2 <= this.height;
     this.native(src, stride, y0, count, this.nativeArrays, usePrints);
