@@ -24,6 +24,8 @@ export interface DamageThroughput {
   height: number;
   compareMs: number;
   trackerIdleMs: number;
+  /** the same identical frame with row prints off (every row compared with the surface) */
+  trackerIdleNoPrintsMs: number;
   trackerFullChangeMs: number;
   /** Buffer.compare time / tracker time on identical frames: ≥ 0.7 is the target */
   ratioIdle: number;
@@ -78,11 +80,14 @@ export function benchDamageThroughput(width: number, height: number, runs: numbe
   const b = Buffer.from(a);
   // what the consumer does with a packed XRGB8888 frame: one whole-frame compare, then rows if it differs
   const damage = damageFeed(width, height);
+  const noPrints = damageFeed(width, height, { rowPrints: false });
   const frame = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   const feed = (): void => damage.feed(frame);
   feed(); // surface now equals the frame
+  noPrints.feed(frame);
   const compare: number[] = [];
   const idle: number[] = [];
+  const idleNoPrints: number[] = [];
   const full: number[] = [];
   for (let r = 0; r < runs; r++) {
     let t0 = performance.now();
@@ -91,6 +96,9 @@ export function benchDamageThroughput(width: number, height: number, runs: numbe
     t0 = performance.now();
     feed();
     idle.push(performance.now() - t0);
+    t0 = performance.now();
+    noPrints.feed(frame);
+    idleNoPrints.push(performance.now() - t0);
   }
   const inverted = new Uint32Array(b.buffer, b.byteOffset, b.byteLength >>> 2);
   for (let r = 0; r < runs; r++) {
@@ -101,7 +109,7 @@ export function benchDamageThroughput(width: number, height: number, runs: numbe
   }
   const compareMs = median(compare);
   const trackerIdleMs = median(idle);
-  return { width, height, compareMs, trackerIdleMs, trackerFullChangeMs: median(full), ratioIdle: compareMs / trackerIdleMs };
+  return { width, height, compareMs, trackerIdleMs, trackerIdleNoPrintsMs: median(idleNoPrints), trackerFullChangeMs: median(full), ratioIdle: compareMs / trackerIdleMs };
 }
 
 /** Heap bytes per consumer frame while every pixel changes (the guest fills the whole frame each time). */

@@ -5,7 +5,7 @@
  */
 import { DRM_FORMAT_MOD_LINEAR } from "../src/abi/drm-modifiers.ts";
 import { DrmFormat } from "../src/abi/drm-fourcc.ts";
-import { DamageTracker } from "../src/display/damage-tracker.ts";
+import { DamageTracker, type DamageTrackerOptions } from "../src/display/damage-tracker.ts";
 import { FrameReader, type PlaneLayout } from "../src/display/frame-reader.ts";
 
 export interface DamageFeed {
@@ -13,8 +13,8 @@ export interface DamageFeed {
   feed(frame: Uint8Array): void;
 }
 
-export function damageFeed(width: number, height: number): DamageFeed {
-  const tracker = new DamageTracker(width, height);
+export function damageFeed(width: number, height: number, options: DamageTrackerOptions = {}): DamageFeed {
+  const tracker = new DamageTracker(width, height, undefined, options);
   const reader = new FrameReader();
   const layout: PlaneLayout = { drmFormat: DrmFormat.XRGB8888, modifier: DRM_FORMAT_MOD_LINEAR, width, height, stride: width * 4 };
   return {
