@@ -71,13 +71,19 @@ __attribute__((target("avx2"))) static inline void row_print_stripe(__m256i acc[
   acc[1] = _mm256_add_epi64(acc[1], _mm256_add_epi64(_mm256_mul_epu32(x1, _mm256_srli_epi64(x1, 32)), _mm256_shuffle_epi32(d1, 0x4e)));
 }
 
-/* acc = (acc ^ acc >> 47 ^ key) * PRIME, per lane: a bijection of each accumulator. */
-__attribute__((target("avx2"))) static inline __m256i row_print_scramble(__m256i a, const uint64_t *key) {
+/* a = (a ^ a >> 47 ^ key) * PRIME, per 64-bit lane: a bijection of each accumulator. */
+__attribute__((target("avx2"))) static inline __m256i row_print_scramble_lanes(__m256i a, const uint64_t *key) {
   a = _mm256_xor_si256(_mm256_xor_si256(a, _mm256_srli_epi64(a, 47)), _mm256_loadu_si256((const __m256i *)key));
   const __m256i prime = _mm256_set1_epi64x((long long)ROW_PRINT_PRIME);
   const __m256i lo = _mm256_mul_epu32(a, prime);
   const __m256i hi = _mm256_slli_epi64(_mm256_mul_epu32(_mm256_srli_epi64(a, 32), prime), 32);
   return _mm256_add_epi64(lo, hi);
+}
+
+/* All eight accumulators scrambled, each with its own key. */
+__attribute__((target("avx2"))) static inline void row_print_scramble(__m256i acc[2]) {
+  acc[0] = row_print_scramble_lanes(acc[0], ROW_PRINT_SCRAMBLE);
+  acc[1] = row_print_scramble_lanes(acc[1], ROW_PRINT_SCRAMBLE + 4);
 }
 
 /* The print of `bytes` bytes at p (a multiple of 4; a last partial stripe counts as if zero-padded). */
@@ -87,18 +93,14 @@ __attribute__((target("avx2"))) static inline void row_print(const uint8_t *p, s
   size_t at = 0;
   for (; at + 64 <= bytes; at += 64) {
     row_print_stripe(acc, p + at, ROW_PRINT_KEYS[stripe & 15]);
-    if ((++stripe & 15) == 0) {
-      acc[0] = row_print_scramble(acc[0], ROW_PRINT_SCRAMBLE);
-      acc[1] = row_print_scramble(acc[1], ROW_PRINT_SCRAMBLE + 4);
-    }
+    if ((++stripe & 15) == 0) row_print_scramble(acc);
   }
   if (at < bytes) {
     uint8_t last[64] = {0};
     memcpy(last, p + at, bytes - at);
     row_print_stripe(acc, last, ROW_PRINT_KEYS[stripe & 15]);
   }
-  acc[0] = row_print_scramble(acc[0], ROW_PRINT_SCRAMBLE);
-  acc[1] = row_print_scramble(acc[1], ROW_PRINT_SCRAMBLE + 4);
+  row_print_scramble(acc);
   _mm256_storeu_si256((__m256i *)out, acc[0]);
   _mm256_storeu_si256((__m256i *)(out + 32), acc[1]);
 }
