@@ -12,6 +12,7 @@ import { DamageTracker, damageRects } from "../../src/display/damage-tracker.ts"
 import { nativeRowPrint, nativeRowPrintsAvailable, ROW_PRINT_BYTES } from "../../src/display/native-damage.ts";
 import { DisplayConsumer } from "../../src/display/display-consumer.ts";
 import { bochsFixture } from "../helpers/bochs-fixture.ts";
+import { noisePixels as noise } from "../helpers/noise-rect.ts";
 
 /** What the CPU says: prints need x86-64 with AVX2. */
 function cpuHasAvx2(): boolean {
@@ -33,16 +34,6 @@ function print(pixels: Uint32Array): Uint8Array {
   const p = nativeRowPrint()!(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
   assert.ok(p, "prints are available");
   return p;
-}
-
-function noise(n: number, seed: number): Uint32Array {
-  const out = new Uint32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    out[i] = s >>> 8;
-  }
-  return out;
 }
 
 test("row prints are computed where the CPU has AVX2 (x86-64), and the tracker uses them there", () => {

@@ -11,10 +11,16 @@ export interface NoiseRectInput {
   seed: number;
 }
 
-export function noiseSurfaceAndRect(s: NoiseRectInput): { pixels: Uint32Array; x: number; y: number; w: number; h: number } {
-  const pixels = new Uint32Array(s.width * s.height);
-  let v = s.seed | 1;
+/** `n` noisy words (every byte varies), the same for the same seed. */
+export function noisePixels(n: number, seed: number): Uint32Array {
+  const pixels = new Uint32Array(n);
+  let v = seed | 1;
   for (let i = 0; i < pixels.length; i++) pixels[i] = v = Math.imul(v ^ (v >>> 15), 0x2c1b3c6d) >>> 0;
+  return pixels;
+}
+
+export function noiseSurfaceAndRect(s: NoiseRectInput): { pixels: Uint32Array; x: number; y: number; w: number; h: number } {
+  const pixels = noisePixels(s.width * s.height, s.seed);
   const x = s.x % s.width;
   const y = s.y % s.height;
   return { pixels, x, y, w: 1 + (s.w % (s.width - x)), h: 1 + (s.h % (s.height - y)) };
