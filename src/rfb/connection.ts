@@ -618,13 +618,15 @@ export class RfbConnection {
         parts.push(this.encode(withCursor, [{ x: 0, y: 0, w: box.w, h: box.h }], -1, key, leases).then((r) => placedAt(r, box.x, box.y)));
       }
       if (refreshRects.length > 0) parts.push(this.encode(surface, refreshRects, -1, s.losslessEncodeKey, leases));
-      if (rects.length > 0) parts.push(this.encode(surface, rects, s.jpegQuality, s.encodeKey, leases, stream?.piece));
+      if (rects.length > 0) parts.push(this.encode(surface, rects, s.jpegQuality, s.encodeKey, leases, stream));
       const results = await Promise.all(parts);
       // one part is the shared cache entry itself: kept as that array, its segments are made once for all
       // clients (EncodeCache.segments is keyed by it), not once per client
       const encoded = results.length === 1 ? results[0]! : results.flat();
       // its header told the client how many rects follow
       if (stream?.started && encoded.length !== rects.length) throw new Error(`a piecewise encoder made ${encoded.length} rects of ${rects.length}`);
+      // rects whose pixels went only to the stream cannot be written again
+      if (stream && !stream.started && encoded.some((r) => r.streamedOnly)) throw new Error("an update's pixels were streamed but the update never started");
       if (this.closedFlag) return;
       this.drawnCursor = drawnCursor;
       if (sameSize && parts.length > 0) this.refresh.sent([...refreshRects, ...rects, ...cursorRects], lossyRects(encoded));
@@ -648,7 +650,7 @@ export class RfbConnection {
    * Encode rects of the surface for this client, sharing the work with every client of the same key: the
    * same settings and the same rects of the same surface give the same bytes, whoever asks, so clients that
    * keep up share one frame's encoding, and so do clients that fell behind by the same frames. The lease
-   * goes into `leases`.
+   * goes into `leases`. Streamed by an encoder that reusesPieces (Raw), the encoding is this client's alone.
    */
   private encode(
     surface: ConsoleSurface,
@@ -656,11 +658,13 @@ export class RfbConnection {
     jpegQuality: number,
     key: string,
     leases: EncodeLease[],
-    sink?: (piece: Uint8Array) => void,
+    stream?: StreamedUpdate,
   ): Promise<EncodedRect[]> {
     const s = this.settings;
     const encoder = this.host.encoderFor(s.pixelEncoding);
-    const lease = this.host.cache.lease(`${key}|${rectsKey(rects)}`, (output) => {
+    const sink = stream && encoder.piecewise ? stream.piece : undefined;
+    const piecesLeft = stream && sink && encoder.reusesPieces ? stream.piecesLeft : undefined;
+    const lease = this.host.cache.lease(piecesLeft ? undefined : `${key}|${rectsKey(rects)}`, (output) => {
       const ctx: EncodeContext = {
         pixels: surface.pixels,
         width: surface.width,
@@ -671,7 +675,8 @@ export class RfbConnection {
         subsampling: s.subsampling,
         output,
         // used only if this connection makes the encoding: a cache hit has nothing to stream
-        ...(sink && encoder.piecewise ? { sink } : {}),
+        ...(sink ? { sink } : {}),
+        ...(piecesLeft ? { piecesLeft } : {}),
       };
       const t0 = performance.now();
       return encodeRects(encoder, ctx, rects).then((r) => {

@@ -7,7 +7,8 @@
  *
  * The update's header (with its rect count, known upfront as piecewise encoders make one rect per rect) and
  * its pseudo-rects go out with the first piece. A connection streams only the encoding it makes itself:
- * clients that share that encoding later (EncodeCache) get the finished rects in one write.
+ * clients that share that encoding later (EncodeCache) get the finished rects in one write. Raw is never
+ * shared when streamed: it reuses one small buffer for its pieces while each leaves at once (piecesLeft).
  */
 import { STREAM_PIECE_BYTES } from "./encoders/encoder.ts";
 import type { RfbTransport } from "./transport.ts";
@@ -46,6 +47,19 @@ export class StreamedUpdate {
       this.unflushed = 0;
       this.transport.flush();
     }
+  };
+
+  /**
+   * Whether every piece written so far has left for the kernel (what was gathered is handed over first), so
+   * the memory it was in may be written again (EncodeContext.piecesLeft). Anything else still waiting in the
+   * transport, this update's or an earlier one's, answers no.
+   */
+  readonly piecesLeft = (): boolean => {
+    if (this.unflushed > 0) {
+      this.unflushed = 0;
+      this.transport.flush();
+    }
+    return this.transport.bufferedBytes === 0;
   };
 
   /**

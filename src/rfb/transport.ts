@@ -19,6 +19,10 @@ export interface RfbTransport {
    * one tick's writes into one writev): a streamed update's pieces leave while the next is being encoded.
    */
   flush(): void;
+  /**
+   * Bytes written and not yet handed to the kernel. Right after flush(), 0 means every byte written so far
+   * has been copied out of the memory it was written from: that memory may be written again at once.
+   */
   readonly bufferedBytes: number;
   onData(listener: (chunk: Buffer) => void): void;
   /** the output buffer has been emptied */

@@ -5,7 +5,8 @@
  * pieces are exactly the rect's bytes, the same as without a sink; over real TCP the update leaves in
  * several flushed writes and decodes to the picture; small updates and other encodings leave at the tick's
  * end, unflushed;
- * a client that shares the encoding gets the same finished bytes without a second encoding.
+ * a client that shares the encoding gets the same finished bytes without a second encoding. Raw streams
+ * through one reused buffer instead, never over a piece still in flight, for its own client alone.
  */
 import { describe, test } from "node:test";
 import { once } from "node:events";
@@ -22,7 +23,7 @@ import type { RfbTransport } from "../../src/rfb/transport.ts";
 import type { RfbClient } from "../../src/rfb/client/rfb-client.ts";
 import type { RfbConnection } from "../../src/rfb/connection.ts";
 import { assertShows, context, cornerRectCase, FORMATS, makeSurface, TestClient } from "./lossless-harness.ts";
-import { fullUpdate, startServer } from "../helpers/rfb-server-fixture.ts";
+import { encodesOfOneFrame, fullUpdate, startServer } from "../helpers/rfb-server-fixture.ts";
 
 const ENCODERS: Record<string, () => RectEncoder> = {
   raw: () => new RawEncoder(),
@@ -62,6 +63,49 @@ describe("piecewise encoders", () => {
       );
     });
   }
+
+  test("raw with piecesLeft: the pieces are the rect's bytes; a piece's memory is written again only after piecesLeft said it left, and then it is; the rect keeps only its header", async () => {
+    const encoder = new RawEncoder();
+    assert.equal(encoder.reusesPieces, true);
+    await fc.assert(
+      fc.asyncProperty(cornerRectCase(420, 300), fc.array(fc.boolean(), { minLength: 1, maxLength: 6 }), async ({ surface, format, x, y, w, h }, answers) => {
+        const plain = context(surface, format);
+        const [whole] = await encoder.encode(plain, x, y, w, h);
+        const pieces: Array<{ view: Uint8Array; copy: Buffer; left: boolean }> = [];
+        const unchanged = (when: string): void => {
+          for (const [i, p] of pieces.entries()) {
+            if (!p.left) assert.deepEqual(Buffer.from(p.view), p.copy, `piece ${i} was written over while still in flight (${when})`);
+          }
+        };
+        let asked = 0;
+        let no = 0;
+        const ctx: EncodeContext = {
+          ...plain,
+          sink: (p) => {
+            unchanged(`before piece ${pieces.length}`);
+            pieces.push({ view: p, copy: Buffer.from(p), left: false });
+          },
+          piecesLeft: () => {
+            const left = answers[asked++ % answers.length]!;
+            if (left) for (const p of pieces) p.left = true;
+            else no++;
+            return left;
+          },
+        };
+        const got = await encoder.encode(ctx, x, y, w, h);
+        unchanged("at the end");
+        assert.equal(got.length, 1);
+        const rect = got[0]!;
+        assert.equal(rect.streamedOnly, true);
+        assert.deepEqual(Buffer.from(rect.bytes), Buffer.from(whole!.bytes.subarray(0, 12)), "the rect keeps its header only");
+        assert.deepEqual(Buffer.concat(pieces.map((p) => p.copy)), Buffer.from(whole!.bytes), "the pieces as given are the rect's bytes");
+        assert.equal(asked, pieces.length - 1, "asked once before each piece after the first");
+        const memories = new Set(pieces.map((p) => p.view.buffer));
+        assert.equal(memories.size, 1 + no, "a new buffer exactly when a piece had not left; the same one otherwise");
+      }),
+      { numRuns: 80 },
+    );
+  });
 
   test("hextile: the C and TypeScript loops give the same bytes over several bands", async () => {
     const [w, h] = [256, 1200];
@@ -166,6 +210,18 @@ function spyOn(conn: RfbConnection): string[] {
   return events;
 }
 
+/** The memory each write of a connection's transport was a view of, in order (from now on). */
+function writtenMemory(conn: RfbConnection): ArrayBufferLike[] {
+  const memory: ArrayBufferLike[] = [];
+  const t = conn.transport;
+  const write = t.write.bind(t);
+  t.write = (data, sent) => {
+    memory.push(data.buffer);
+    write(data, sent);
+  };
+  return memory;
+}
+
 /** Paint noise over the area and wait for the client's update with it. */
 async function noiseFrame(s: Awaited<ReturnType<typeof startServer>>, client: RfbClient, x: number, y: number, w: number, h: number, seed: number): Promise<void> {
   const got = client.nextUpdate((u) => u.pixels > 0);
@@ -214,6 +270,34 @@ describe("streamed updates over TCP", () => {
       }
     });
   }
+
+  test("Raw, a 4K frame more than the sockets hold, to two clients that cannot read while it is encoded: each streams its own, from one buffer while the kernel takes the pieces and from new ones after; both decode the picture", async () => {
+    const [width, height] = [3840, 2160];
+    const s = await startServer({ width, height });
+    const clients = [await s.connect({ encodings: [Encoding.Raw] }), await s.connect({ encodings: [Encoding.Raw] })];
+    try {
+      const conns = s.server.connections;
+      const memories = conns.map((c) => writtenMemory(c));
+      // the clients run on this thread: while the server encodes a frame, nothing reads it
+      const { misses, hits } = await encodesOfOneFrame(s, clients, () => {
+        for (let i = 0; i < s.pixels.length; i++) s.pixels[i] = Math.imul(i + 7, 2654435761) >>> 8;
+        s.console.publishUpdate({ count: 1, rects: [{ x: 0, y: 0, w: width, h: height }] });
+      });
+      assert.equal(misses, 2, "each client encoded its own");
+      assert.equal(hits, 0, "nothing shared");
+      for (const [i, m] of memories.entries()) {
+        const pieces = m.filter((b) => b.byteLength >= STREAM_PIECE_BYTES / 2);
+        const distinct = new Set(pieces).size;
+        assert.ok(pieces.length >= 200, `client ${i}: 33 MB in ${pieces.length} pieces`);
+        assert.ok(distinct > 1, `client ${i}: pieces the kernel could not take kept their buffers (${distinct} buffers)`);
+        assert.ok(distinct < pieces.length, `client ${i}: pieces it took at once left their buffer to the next (${distinct} buffers for ${pieces.length} pieces)`);
+      }
+      for (const c of clients) assertClientShows(c, s.pixels);
+    } finally {
+      for (const c of clients) c.close();
+      await s.close();
+    }
+  });
 
   test("ZRLE and Tight are not streamed: a full frame leaves without a flush", async () => {
     for (const encoding of [Encoding.ZRLE, Encoding.Tight]) {

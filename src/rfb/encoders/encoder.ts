@@ -38,6 +38,13 @@ export interface EncodeContext {
    * still being encoded. The pieces are views of the returned rects' bytes.
    */
   readonly sink?: (piece: Uint8Array) => void;
+  /**
+   * Set with `sink` only when the encoding is this connection's alone (never shared through the encode
+   * cache): whether every piece given to the sink so far has left for the kernel, so that the memory it was
+   * in may be written again. An encoder that `reusesPieces` then writes its next piece into the same small
+   * buffer, which is still in the CPU's cache when the kernel copies it, and keeps no copy of the rect.
+   */
+  readonly piecesLeft?: () => boolean;
 }
 
 /** Tight's four zlib streams, by stream id. */
@@ -64,6 +71,12 @@ export interface EncodedRect {
   readonly zlibInput?: { readonly data: Uint8Array; readonly level: number };
   /** set when the pixels are lossy (JPEG): the client gets them again losslessly once they settle */
   readonly lossy?: true;
+  /**
+   * Made with `ctx.piecesLeft`: the rect's data went to the sink from reused memory and is not kept, so
+   * `bytes` is only its 12-byte header. Such a rect can never be written again; only the streamed update
+   * that took its pieces had it.
+   */
+  readonly streamedOnly?: true;
 }
 
 export interface RectEncoder {
@@ -74,6 +87,12 @@ export interface RectEncoder {
    * piece when there is a sink (Raw, Hextile: the encodings whose output is made in one pass, top to bottom)
    */
   readonly piecewise?: true;
+  /**
+   * Piecewise, and when given `ctx.piecesLeft` it writes every piece it can into one small buffer (see
+   * there). Raw: its encoding is a copy of the surface, cheapest into memory that stays in cache; shared with
+   * other clients it would go to a frame-sized buffer the kernel reads back from main memory.
+   */
+  readonly reusesPieces?: true;
   /** Encode the rect; it may be split into several. The caller guarantees it lies inside the surface. */
   encode(ctx: EncodeContext, x: number, y: number, w: number, h: number): EncodedRect[] | Promise<EncodedRect[]>;
 }
