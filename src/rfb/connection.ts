@@ -70,6 +70,8 @@ export interface ConnectionHost {
   guestClipboard(): string | undefined;
   screens(): Screen[];
   encoderFor(encoding: number): RectEncoder;
+  /** whether another connection's settings would take the same encodings as `conn`'s (key `encodeKey`) */
+  othersShare(conn: RfbConnection, encodeKey: string): boolean;
   /** the client asked for a new size: "forwarded" | "unsupported" | "invalid" | "same" */
   requestSize(from: RfbConnection, width: number, height: number, screens: Screen[]): "forwarded" | "unsupported" | "invalid" | "same";
   input(from: RfbConnection, event: InputEvent): void;
@@ -650,7 +652,8 @@ export class RfbConnection {
    * Encode rects of the surface for this client, sharing the work with every client of the same key: the
    * same settings and the same rects of the same surface give the same bytes, whoever asks, so clients that
    * keep up share one frame's encoding, and so do clients that fell behind by the same frames. The lease
-   * goes into `leases`. Streamed by an encoder that reusesPieces (Raw), the encoding is this client's alone.
+   * goes into `leases`. Streamed by an encoder that reusesPieces (Raw) to the only client with its
+   * settings, the encoding is this client's alone.
    */
   private encode(
     surface: ConsoleSurface,
@@ -663,7 +666,8 @@ export class RfbConnection {
     const s = this.settings;
     const encoder = this.host.encoderFor(s.pixelEncoding);
     const sink = stream && encoder.piecewise ? stream.piece : undefined;
-    const piecesLeft = stream && sink && encoder.reusesPieces ? stream.piecesLeft : undefined;
+    // sharing saves the copy for every other client; for one client alone, the copy into a reused buffer is cheaper
+    const piecesLeft = stream && sink && encoder.reusesPieces && !this.host.othersShare(this, s.encodeKey) ? stream.piecesLeft : undefined;
     const lease = this.host.cache.lease(piecesLeft ? undefined : `${key}|${rectsKey(rects)}`, (output) => {
       const ctx: EncodeContext = {
         pixels: surface.pixels,

@@ -325,6 +325,10 @@ export class RfbServer {
         return [{ id: layout[0]?.id ?? 0, x: 0, y: 0, w: s.width, h: s.height, flags: 0 }];
       },
       encoderFor: (encoding: number): RectEncoder => this.encoders.get(encoding),
+      othersShare: (conn, encodeKey) => {
+        for (const c of this.clients) if (c !== conn && c.clientSettings.encodeKey === encodeKey) return true;
+        return false;
+      },
       requestSize: (from, width, height, screens) => {
         const s = this.surface();
         if (width === s.width && height === s.height) {

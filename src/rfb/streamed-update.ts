@@ -7,8 +7,9 @@
  *
  * The update's header (with its rect count, known upfront as piecewise encoders make one rect per rect) and
  * its pseudo-rects go out with the first piece. A connection streams only the encoding it makes itself:
- * clients that share that encoding later (EncodeCache) get the finished rects in one write. Raw is never
- * shared when streamed: it reuses one small buffer for its pieces while each leaves at once (piecesLeft).
+ * clients that share that encoding later (EncodeCache) get the finished rects in one write. Raw for the only
+ * client with its settings is not shared: it reuses one small buffer for its pieces while each leaves at
+ * once (piecesLeft).
  */
 import { STREAM_PIECE_BYTES } from "./encoders/encoder.ts";
 import type { RfbTransport } from "./transport.ts";

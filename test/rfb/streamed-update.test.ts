@@ -5,8 +5,8 @@
  * pieces are exactly the rect's bytes, the same as without a sink; over real TCP the update leaves in
  * several flushed writes and decodes to the picture; small updates and other encodings leave at the tick's
  * end, unflushed;
- * a client that shares the encoding gets the same finished bytes without a second encoding. Raw streams
- * through one reused buffer instead, never over a piece still in flight, for its own client alone.
+ * a client that shares the encoding gets the same finished bytes without a second encoding. Raw to the only
+ * client with its settings streams through one reused buffer instead, never over a piece still in flight.
  */
 import { describe, test } from "node:test";
 import { once } from "node:events";
@@ -271,15 +271,16 @@ describe("streamed updates over TCP", () => {
     });
   }
 
-  test("Raw, a 4K frame more than the sockets hold, to two clients that cannot read while it is encoded: each streams its own, from one buffer while the kernel takes the pieces and from new ones after; both decode the picture", async () => {
+  test("Raw, a 4K frame more than the sockets hold, to two clients of different pixel formats that cannot read while it is encoded: each streams its own, from one buffer while the kernel takes the pieces and from new ones after; both decode the picture", async () => {
     const [width, height] = [3840, 2160];
     const s = await startServer({ width, height });
-    const clients = [await s.connect({ encodings: [Encoding.Raw] }), await s.connect({ encodings: [Encoding.Raw] })];
+    const clients = [await s.connect({ encodings: [Encoding.Raw] }), await s.connect({ encodings: [Encoding.Raw], pixelFormat: FORMATS.xrgbBE! })];
     try {
       const conns = s.server.connections;
       const memories = conns.map((c) => writtenMemory(c));
       // the clients run on this thread: while the server encodes a frame, nothing reads it
       const { misses, hits } = await encodesOfOneFrame(s, clients, () => {
+        for (const m of memories) m.length = 0; // the frame's writes only, not the first full update's
         for (let i = 0; i < s.pixels.length; i++) s.pixels[i] = Math.imul(i + 7, 2654435761) >>> 8;
         s.console.publishUpdate({ count: 1, rects: [{ x: 0, y: 0, w: width, h: height }] });
       });
@@ -316,32 +317,34 @@ describe("streamed updates over TCP", () => {
     }
   });
 
-  test("two Hextile clients share one encoding: the one that made it streamed it, the other got the same finished bytes", async () => {
-    const s = await startServer({ width: 640, height: 480 });
-    const clients = [await s.connect({ encodings: [Encoding.Hextile] }), await s.connect({ encodings: [Encoding.Hextile] })];
-    try {
-      for (const c of clients) await fullUpdate(c);
-      const conns = s.server.connections;
-      const events = conns.map((c) => spyOn(c));
-      const bytesBefore = conns.map((c) => c.stats.bytes);
-      const before = { ...s.server.stats };
-      const got = clients.map((c) => c.nextUpdate((u) => u.pixels > 0));
-      for (const c of clients) void c.requestUpdate({ incremental: true }).catch(() => {});
-      await new Promise((r) => setTimeout(r, 30));
-      for (let i = 0; i < s.pixels.length; i++) s.pixels[i] = Math.imul(i, 2654435761) >>> 8;
-      s.console.publishUpdate({ count: 1, rects: [{ x: 0, y: 0, w: 640, h: 480 }] });
-      await Promise.all(got);
-      const after = s.server.stats;
-      assert.equal(after.encodeCacheMisses - before.encodeCacheMisses, 1, "encoded once");
-      assert.equal(after.encodeCacheHits - before.encodeCacheHits, 1, "and shared");
-      const flushes = events.map((e) => e.filter((x) => x === "flush").length);
-      assert.equal(flushes.filter((n) => n > 0).length, 1, `exactly one connection streamed (flushes ${flushes.join(", ")})`);
-      for (const c of clients) assertClientShows(c, s.pixels);
-      const sent = conns.map((c, i) => c.stats.bytes - bytesBefore[i]!);
-      assert.equal(sent[0], sent[1], "both sent the same bytes for the frame");
-    } finally {
-      for (const c of clients) c.close();
-      await s.close();
-    }
-  });
+  for (const encoding of [Encoding.Hextile, Encoding.Raw]) {
+    test(`encoding ${encoding}: two clients of the same settings share one encoding: the one that made it streamed it, the other got the same finished bytes`, async () => {
+      const s = await startServer({ width: 640, height: 480 });
+      const clients = [await s.connect({ encodings: [encoding] }), await s.connect({ encodings: [encoding] })];
+      try {
+        for (const c of clients) await fullUpdate(c);
+        const conns = s.server.connections;
+        const events = conns.map((c) => spyOn(c));
+        const bytesBefore = conns.map((c) => c.stats.bytes);
+        const before = { ...s.server.stats };
+        const got = clients.map((c) => c.nextUpdate((u) => u.pixels > 0));
+        for (const c of clients) void c.requestUpdate({ incremental: true }).catch(() => {});
+        await new Promise((r) => setTimeout(r, 30));
+        for (let i = 0; i < s.pixels.length; i++) s.pixels[i] = Math.imul(i, 2654435761) >>> 8;
+        s.console.publishUpdate({ count: 1, rects: [{ x: 0, y: 0, w: 640, h: 480 }] });
+        await Promise.all(got);
+        const after = s.server.stats;
+        assert.equal(after.encodeCacheMisses - before.encodeCacheMisses, 1, "encoded once");
+        assert.equal(after.encodeCacheHits - before.encodeCacheHits, 1, "and shared");
+        const flushes = events.map((e) => e.filter((x) => x === "flush").length);
+        assert.equal(flushes.filter((n) => n > 0).length, 1, `exactly one connection streamed (flushes ${flushes.join(", ")})`);
+        for (const c of clients) assertClientShows(c, s.pixels);
+        const sent = conns.map((c, i) => c.stats.bytes - bytesBefore[i]!);
+        assert.equal(sent[0], sent[1], "both sent the same bytes for the frame");
+      } finally {
+        for (const c of clients) c.close();
+        await s.close();
+      }
+    });
+  }
 });

@@ -89,8 +89,9 @@ export interface RectEncoder {
   readonly piecewise?: true;
   /**
    * Piecewise, and when given `ctx.piecesLeft` it writes every piece it can into one small buffer (see
-   * there). Raw: its encoding is a copy of the surface, cheapest into memory that stays in cache; shared with
-   * other clients it would go to a frame-sized buffer the kernel reads back from main memory.
+   * there). Raw: its encoding is a copy of the surface, cheapest into memory that stays in cache; a shared
+   * encoding goes to a frame-sized buffer the kernel reads back from main memory, which pays only when other
+   * clients take it too (the connection streams this way only for the one client with its settings).
    */
   readonly reusesPieces?: true;
   /** Encode the rect; it may be split into several. The caller guarantees it lies inside the surface. */
