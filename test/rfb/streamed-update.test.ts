@@ -244,7 +244,7 @@ function assertClientShows(client: RfbClient, pixels: Uint32Array): void {
   }
 }
 
-describe("streamed updates over TCP", () => {
+describe("streamed updates over real sockets", () => {
   for (const encoding of [Encoding.Raw, Encoding.Hextile]) {
     test(`encoding ${encoding}: a full frame leaves in flushed pieces while it is encoded, and decodes to the picture; a small change is not flushed`, async () => {
       const s = await startServer({ width: 640, height: 480 });
@@ -271,34 +271,36 @@ describe("streamed updates over TCP", () => {
     });
   }
 
-  test("Raw, a 4K frame more than the sockets hold, to two clients of different pixel formats that cannot read while it is encoded: each streams its own, from one buffer while the kernel takes the pieces and from new ones after; both decode the picture", async () => {
-    const [width, height] = [3840, 2160];
-    const s = await startServer({ width, height });
-    const clients = [await s.connect({ encodings: [Encoding.Raw] }), await s.connect({ encodings: [Encoding.Raw], pixelFormat: FORMATS.xrgbBE! })];
-    try {
-      const conns = s.server.connections;
-      const memories = conns.map((c) => writtenMemory(c));
-      // the clients run on this thread: while the server encodes a frame, nothing reads it
-      const { misses, hits } = await encodesOfOneFrame(s, clients, () => {
-        for (const m of memories) m.length = 0; // the frame's writes only, not the first full update's
-        for (let i = 0; i < s.pixels.length; i++) s.pixels[i] = Math.imul(i + 7, 2654435761) >>> 8;
-        s.console.publishUpdate({ count: 1, rects: [{ x: 0, y: 0, w: width, h: height }] });
-      });
-      assert.equal(misses, 2, "each client encoded its own");
-      assert.equal(hits, 0, "nothing shared");
-      for (const [i, m] of memories.entries()) {
-        const pieces = m.filter((b) => b.byteLength >= STREAM_PIECE_BYTES / 2);
-        const distinct = new Set(pieces).size;
-        assert.ok(pieces.length >= 200, `client ${i}: 33 MB in ${pieces.length} pieces`);
-        assert.ok(distinct > 1, `client ${i}: pieces the kernel could not take kept their buffers (${distinct} buffers)`);
-        assert.ok(distinct < pieces.length, `client ${i}: pieces it took at once left their buffer to the next (${distinct} buffers for ${pieces.length} pieces)`);
+  for (const transport of ["tcp", "websocket"] as const) {
+    test(`Raw over ${transport}, a 4K frame more than the sockets hold, to two clients of different pixel formats that cannot read while it is encoded: each streams its own, from one buffer while the kernel takes the pieces and from new ones after; both decode the picture`, async () => {
+      const [width, height] = [3840, 2160];
+      const s = await startServer({ width, height });
+      const clients = [await s.connect({ encodings: [Encoding.Raw] }, transport), await s.connect({ encodings: [Encoding.Raw], pixelFormat: FORMATS.xrgbBE! }, transport)];
+      try {
+        const conns = s.server.connections;
+        const memories = conns.map((c) => writtenMemory(c));
+        // the clients run on this thread: while the server encodes a frame, nothing reads it
+        const { misses, hits } = await encodesOfOneFrame(s, clients, () => {
+          for (const m of memories) m.length = 0; // the frame's writes only, not the first full update's
+          for (let i = 0; i < s.pixels.length; i++) s.pixels[i] = Math.imul(i + 7, 2654435761) >>> 8;
+          s.console.publishUpdate({ count: 1, rects: [{ x: 0, y: 0, w: width, h: height }] });
+        });
+        assert.equal(misses, 2, "each client encoded its own");
+        assert.equal(hits, 0, "nothing shared");
+        for (const [i, m] of memories.entries()) {
+          const pieces = m.filter((b) => b.byteLength >= STREAM_PIECE_BYTES / 2);
+          const distinct = new Set(pieces).size;
+          assert.ok(pieces.length >= 200, `client ${i}: 33 MB in ${pieces.length} pieces`);
+          assert.ok(distinct > 1, `client ${i}: pieces the kernel could not take kept their buffers (${distinct} buffers)`);
+          assert.ok(distinct < pieces.length, `client ${i}: pieces it took at once left their buffer to the next (${distinct} buffers for ${pieces.length} pieces)`);
+        }
+        for (const c of clients) assertClientShows(c, s.pixels);
+      } finally {
+        for (const c of clients) c.close();
+        await s.close();
       }
-      for (const c of clients) assertClientShows(c, s.pixels);
-    } finally {
-      for (const c of clients) c.close();
-      await s.close();
-    }
-  });
+    });
+  }
 
   test("ZRLE and Tight are not streamed: a full frame leaves without a flush", async () => {
     for (const encoding of [Encoding.ZRLE, Encoding.Tight]) {
