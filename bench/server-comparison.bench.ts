@@ -43,6 +43,8 @@ export interface ComparisonRow {
   latencyP50Ms: number;
   latencyP99Ms: number;
   rssBytes: number;
+  /** where a server ran several rounds on this work (ComparisonPlan.rounds): each round's CPU ms a frame, in run order */
+  roundsCpuMs?: number[];
 }
 
 export interface Baseline {
@@ -380,15 +382,19 @@ export async function benchServerComparison(
       baselines.push(baseline(file, tools, Math.min(file.frames, plan.baselineFrames(h))));
       for (const encoding of plan.encodings) {
         const best = new Map<ServerKind, ComparisonRow>();
-        for (let round = 0; round < plan.rounds(scene, h); round++) {
+        const roundsCpuMs = new Map<ServerKind, number[]>(SERVERS.map((s) => [s, []]));
+        const rounds = plan.rounds(scene, h);
+        for (let round = 0; round < rounds; round++) {
           for (const server of SERVERS) {
             const row = await compareOne(server, file, encoding, tools, plan.play);
             log(`${server} ${scene} ${w}x${h} ${encoding}: ${row.fps.toFixed(1)} fps, ${row.serverCpuMsPerFrame.toFixed(2)} ms CPU/frame, ${Math.round(row.bytesPerFrame)} B/frame, p50 ${row.latencyP50Ms.toFixed(1)} ms`);
+            roundsCpuMs.get(server)!.push(row.serverCpuMsPerFrame);
             const kept = best.get(server);
             if (!kept || betterRound(row, kept)) best.set(server, row);
           }
         }
-        rows.push(...SERVERS.map((s) => best.get(s)!));
+        // every round's CPU goes with the kept row: the report shows how far the rounds were apart
+        rows.push(...SERVERS.map((s) => (rounds > 1 ? { ...best.get(s)!, roundsCpuMs: roundsCpuMs.get(s)! } : best.get(s)!)));
       }
       progress({ quick, rows, baselines, floor, versions, play: plan.play });
     }

@@ -56,6 +56,21 @@ test("the results file marks the goals: CPU and bytes only on lossless encodings
   assert.match(md, /!\[a\.svg\]\(a\.svg\)/);
 });
 
+test("where servers ran several rounds, the ratio table has every round's CPU: ours, then the least-CPU peer's; single rounds show a dash", () => {
+  const withRounds = (r: ComparisonRow, rounds: number[]): ComparisonRow => ({ ...r, encoding: "raw", roundsCpuMs: rounds });
+  const rounded = [
+    withRounds(row("ours", "raw", 0.98, 338, 60), [1.14, 0.98]),
+    withRounds(row("libvncserver", "raw", 0.91, 511, 60), [0.91, 0.92]),
+    withRounds(row("xvnc", "raw", 2.96, 364, 60), [3.05, 2.96]),
+  ];
+  const [raw] = ratios(rounded);
+  assert.deepEqual(raw!.cpuRounds, { ours: [1.14, 0.98], peer: [0.91, 0.92] }, "libvncserver had the least CPU");
+  const report: ComparisonReport = { quick: false, rows: [...rounded, ...rows], baselines: [], versions: { libvncserver: "0.9.14", xvnc: "1.12.0" }, play };
+  const md = comparisonMarkdown(report, "2026-01-02", []);
+  assert.match(md, /\| desktop \| 1080p \| Raw \| 1\.08× ✗ \| 0\.93× ✓ \| 1\.000× ✓ \| 1\.14, 0\.98; 0\.91, 0\.92 \|/);
+  assert.match(md, /\| desktop \| 1080p \| Tight \| 2\.00× ✗ \| 1\.11× ✗ \| 1\.09× ✓ \| – \|/, "one round: no figures");
+});
+
 test("the method says how long each server played, unmeasured and measured: the rules and the frames the rows report", () => {
   const versions = { libvncserver: "0.9.14", xvnc: "1.12.0" };
   const varied = rows.map((r, i) => ({ ...r, warmUpFrames: i === 0 ? 93 : 368, frames: i === 0 ? 45 : 180 }));
