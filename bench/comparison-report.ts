@@ -39,7 +39,7 @@ export function ratios(rows: ComparisonRow[]): Ratio[] {
       size: sizeLabel(ours.width, ours.height),
       encoding: ours.encoding,
       // a peer whose CPU read as zero (a kernel without schedstat, under one clock tick) has no ratio
-      cpu: ratioOrNaN(ours.serverCpuMsPerFrame, Math.min(...peers.map((p) => p.serverCpuMsPerFrame))),
+      cpu: ratioOrNaN(ours.serverCpuMsPerFrame, leastCpu.serverCpuMsPerFrame),
       bytes: ratioOrNaN(ours.bytesPerFrame, Math.min(...peers.map((p) => p.bytesPerFrame))),
       fps: ratioOrNaN(ours.fps, Math.max(...peers.map((p) => p.fps))),
       lossless: LOSSLESS.has(ours.encoding),

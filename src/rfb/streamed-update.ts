@@ -44,10 +44,7 @@ export class StreamedUpdate {
     }
     if (piece.length === 0) return;
     this.write(piece);
-    if (this.unflushed >= STREAM_PIECE_BYTES / 2) {
-      this.unflushed = 0;
-      this.transport.flush();
-    }
+    if (this.unflushed >= STREAM_PIECE_BYTES / 2) this.handOver();
   };
 
   /**
@@ -56,12 +53,15 @@ export class StreamedUpdate {
    * transport, this update's or an earlier one's, answers no.
    */
   readonly piecesLeft = (): boolean => {
-    if (this.unflushed > 0) {
-      this.unflushed = 0;
-      this.transport.flush();
-    }
+    if (this.unflushed > 0) this.handOver();
     return this.transport.bufferedBytes === 0;
   };
+
+  /** Hand what was gathered to the kernel now. */
+  private handOver(): void {
+    this.unflushed = 0;
+    this.transport.flush();
+  }
 
   /**
    * The encoding is done (every piece is written): `sent` is called once all of them have left, as a

@@ -12,9 +12,9 @@ import { bandRows, RECT_HEADER_BYTES, writeRectHeader, type EncodeContext, type 
  * `ctx.piecesLeft` as well, the bands go through one small buffer (rawRectThroughOneBuffer).
  */
 export function rawRect(ctx: EncodeContext, x: number, y: number, w: number, h: number, sink?: (piece: Uint8Array) => void): EncodedRect {
+  if (sink && ctx.piecesLeft) return rawRectThroughOneBuffer(ctx, x, y, w, h, sink, ctx.piecesLeft);
   const t = ctx.translator;
   const rowBytes = w * t.bytesPerPixel;
-  if (sink && ctx.piecesLeft) return rawRectThroughOneBuffer(ctx, x, y, w, h, sink, ctx.piecesLeft);
   // every byte is written below, so the buffer need not be zeroed first (a whole 4K frame is 33 MB)
   const out = outputBuffer(ctx.output, RECT_HEADER_BYTES + h * rowBytes);
   writeRectHeader(out, 0, x, y, w, h, Encoding.Raw);
