@@ -186,6 +186,58 @@ static void track_move(int32_t *st, move_limits lim, int y, int height, const ui
   }
 }
 
+/*
+ * Mark the tiles of one changed row (its tile row's dirty flags and changed spans, `tiles_x` of each) with the
+ * row's differences: a clean tile that differs becomes dirty with the span of its differences, a dirty tile's
+ * span widens to take in this row's. Returns 1 when afterwards every tile of the tile row is dirty from its
+ * first column to its last (a full-motion area): no later row of the frame can change them any more.
+ */
+static int widen_spans(const uint32_t *s, const uint32_t *d, int width, int tile, int tiles_x, uint8_t *dirty_row, int32_t *left,
+                       int32_t *right) {
+  int whole = 1;
+  for (int tx = 0; tx < tiles_x;) {
+    const int x0 = tx * tile;
+    if (dirty_row[tx]) {
+      // already dirty: only the columns outside its changed span can widen it
+      const int n = width - x0 < tile ? width - x0 : tile;
+      if (left[tx] > x0) {
+        const int k = first_difference(s + x0, d + x0, left[tx] - x0);
+        if (k >= 0) left[tx] = x0 + k;
+      }
+      if (right[tx] < x0 + n - 1) {
+        const int k = last_difference(s + right[tx] + 1, d + right[tx] + 1, x0 + n - 1 - right[tx]);
+        if (k >= 0) right[tx] = right[tx] + 1 + k;
+      }
+      whole &= left[tx] == x0 && right[tx] == x0 + n - 1;
+      tx++;
+      continue;
+    }
+    // a run of clean tiles is usually still clean: one memcmp over the run proves it (a call per tile
+    // would cost more than the compare); only a run that differs is looked at tile by tile
+    const int run_start = tx;
+    while (tx < tiles_x && !dirty_row[tx]) tx++;
+    const int run_end = tx * tile < width ? tx * tile : width;
+    if (memcmp(s + x0, d + x0, (size_t)(run_end - x0) * 4) == 0) {
+      whole = 0;
+      continue;
+    }
+    for (int t = run_start, t0 = x0; t < tx; t++, t0 += tile) {
+      const int n = width - t0 < tile ? width - t0 : tile;
+      const int first = first_difference(s + t0, d + t0, n);
+      if (first < 0) {
+        whole = 0;
+        continue;
+      }
+      dirty_row[t] = 1;
+      left[t] = t0 + first;
+      // the scan from the right stops at `first` at the latest: it differs
+      right[t] = t0 + first + last_difference_from(s + t0 + first, d + t0 + first, n - first);
+      whole &= first == 0 && right[t] == t0 + n - 1;
+    }
+  }
+  return whole;
+}
+
 /* 1 when row prints can be computed on this machine (row-print.h), else 0. */
 int32_t vd_row_prints_available(void) { return row_print_available(); }
 
@@ -213,6 +265,8 @@ int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t 
   const int tiles_x = (width + tile - 1) / tile;
   const int seg_words = ((width + SEGMENT - 1) / SEGMENT + 31) / 32;
   const int printing = use_prints && row_print_available();
+  // the tile row, if any, whose tiles are all dirty edge to edge (widen_spans): its later rows only copy
+  int whole_tile_row = -1;
   int32_t changed = 0;
   for (int32_t i = 0; i < count; i++) {
     const int y = y0 + i;
@@ -241,53 +295,27 @@ int32_t vd_damage_rows(const uint8_t *src, uint32_t stride, int32_t y0, int32_t 
     uint8_t *dirty_row = dirty + (size_t)tile_row * tiles_x;
     int32_t *left = changed_left + (size_t)tile_row * tiles_x;
     int32_t *right = changed_right + (size_t)tile_row * tiles_x;
-    for (int tx = 0; tx < tiles_x;) {
-      const int x0 = tx * tile;
-      if (dirty_row[tx]) {
-        // already dirty: only the columns outside its changed span can widen it
-        const int n = width - x0 < tile ? width - x0 : tile;
-        if (left[tx] > x0) {
-          const int k = first_difference(s + x0, d + x0, left[tx] - x0);
-          if (k >= 0) left[tx] = x0 + k;
-        }
-        if (right[tx] < x0 + n - 1) {
-          const int k = last_difference(s + right[tx] + 1, d + right[tx] + 1, x0 + n - 1 - right[tx]);
-          if (k >= 0) right[tx] = right[tx] + 1 + k;
-        }
-        tx++;
-        continue;
-      }
-      // a run of clean tiles is usually still clean: one memcmp over the run proves it (a call per tile
-      // would cost more than the compare); only a run that differs is looked at tile by tile
-      const int run_start = tx;
-      while (tx < tiles_x && !dirty_row[tx]) tx++;
-      const int run_end = tx * tile < width ? tx * tile : width;
-      if (memcmp(s + x0, d + x0, (size_t)(run_end - x0) * 4) == 0) continue;
-      for (int t = run_start, t0 = x0; t < tx; t++, t0 += tile) {
-        const int n = width - t0 < tile ? width - t0 : tile;
-        const int first = first_difference(s + t0, d + t0, n);
-        if (first >= 0) {
-          dirty_row[t] = 1;
-          left[t] = t0 + first;
-          // the scan from the right stops at `first` at the latest: it differs
-          right[t] = t0 + first + last_difference_from(s + t0 + first, d + t0 + first, n - first);
-        }
-      }
-    }
-    // Every difference in this row lies inside a dirty tile's changed span (each span was widened by this
-    // row's differences just above): copying from the first span's left to the last span's right of each
-    // run of dirty tiles leaves the row equal to the source, and skips the unchanged edges of the run.
     uint32_t *row_bits = seg_bits + (size_t)y * seg_words;
     const size_t tiles_before = (size_t)tile_row * tiles_x;
-    for (int tx = 0; tx < tiles_x;) {
-      if (!dirty_row[tx]) {
-        tx++;
-        continue;
+    if (tile_row == whole_tile_row) {
+      // every tile of this tile row is dirty from its first column to its last: nothing in this row can
+      // widen a span, and the runs of dirty tiles are one run over the whole row
+      compare_copy(s, d, 0, width, tile, exact + tiles_before, row_bits, dirty_cells + tiles_before);
+    } else {
+      if (widen_spans(s, d, width, tile, tiles_x, dirty_row, left, right)) whole_tile_row = tile_row;
+      // Every difference in this row lies inside a dirty tile's changed span (each span was widened by this
+      // row's differences just above): copying from the first span's left to the last span's right of each
+      // run of dirty tiles leaves the row equal to the source, and skips the unchanged edges of the run.
+      for (int tx = 0; tx < tiles_x;) {
+        if (!dirty_row[tx]) {
+          tx++;
+          continue;
+        }
+        const int x0 = left[tx];
+        while (tx < tiles_x && dirty_row[tx]) tx++;
+        const int x1 = right[tx - 1] + 1;
+        compare_copy(s, d, x0, x1, tile, exact + tiles_before, row_bits, dirty_cells + tiles_before);
       }
-      const int x0 = left[tx];
-      while (tx < tiles_x && dirty_row[tx]) tx++;
-      const int x1 = right[tx - 1] + 1;
-      compare_copy(s, d, x0, x1, tile, exact + tiles_before, row_bits, dirty_cells + tiles_before);
     }
     if (first_row[tile_row] == -1) first_row[tile_row] = y;
     last_row[tile_row] = y;

@@ -93,6 +93,35 @@ test("native rows and JavaScript rows give the same surface, rectangles and move
   );
 });
 
+test("once a row has changed every tile of its tile row edge to edge, the later rows are copied whole; a tile row short of that still widens", () => {
+  // 4 tiles of 16 across, two tile rows, compared with the JavaScript path frame by frame
+  const w = 64;
+  const h = 32;
+  const frame = new Uint32Array(w * h).fill(0x101010);
+  const native = new DamageTracker(w, h, 16);
+  const js = new DamageTracker(w, h, 16);
+  const next = () => {
+    const a = feedRows(js, frame, w * 4);
+    const b = feedNative(native, frame, w * 4, 0);
+    assert.deepEqual(native.surface, frame);
+    assert.deepEqual(damageRects(b), damageRects(a));
+    return damageRects(b);
+  };
+  next();
+  // tile row 0: its first row changes everywhere, so its later rows take the shortcut, which must still copy
+  // the pixels they change
+  apply(frame, w, h, w, { kind: "noise", y: 0, h: 1, seed: 1 });
+  for (const [x, y] of [[5, 3], [63, 7], [0, 15], [31, 9]] as const) frame[y * w + x] = 0xff0000;
+  assert.deepEqual(next(), [{ x: 0, y: 0, w, h: 16 }]);
+  // tile row 1: its first row changes everywhere but its last pixel, so no shortcut, nor at the next row,
+  // which changes inside the spans: a later row's change at that pixel must widen the last tile's span
+  apply(frame, w, h, w, { kind: "noise", y: 16, h: 1, seed: 2 });
+  frame[16 * w + 63] = 0x101010;
+  frame[17 * w + 10] = 0x0000ff;
+  frame[20 * w + 63] = 0x00ff00;
+  assert.deepEqual(next(), [{ x: 0, y: 16, w, h: 5 }]);
+});
+
 test("a scroll found natively is the same move the JavaScript path reports", () => {
   const w = 200;
   const h = 160;
