@@ -2,9 +2,9 @@
  * Our damage detection over a recording as the consumer runs it (bench/damage-feed.ts), timed in a process
  * of its own, as the C baselines (bench/peers/baselines.c) are: inside the comparison's own process, after
  * half an hour of servers, viewers and their buffers, the same pass read 0.62 ms a 1080p video frame where
- * a fresh process reads 0.21–0.34. One pass over the frames warms the JIT, then the quickest of three timed
- * passes is kept (frame 0 of a pass is compared with the last frame), as a stall of the shared host can
- * double one pass over 10 frames.
+ * a fresh process reads 0.21–0.34. One pass over the frames warms the JIT, then the quickest of
+ * TIMED_PASSES passes is kept (frame 0 of a pass is compared with the last frame), as a stall of the shared
+ * host can double one pass over 10 frames. The C baselines' memory-bound measures are timed the same way.
  *
  * As a script: `node --import tsx bench/our-damage.ts <frames.raw> <scene> <width> <height> <frames> <count>`
  * prints the milliseconds a frame.
@@ -12,6 +12,9 @@
 import { closeSync, openSync } from "node:fs";
 import { damageFeed } from "./damage-feed.ts";
 import { readFrame, type FrameFile, type RecordedScene } from "./frame-recording.ts";
+
+/** Passes over the frames after the warm one; the quickest is kept (TIMED_PASSES in bench/peers/baselines.c). */
+const TIMED_PASSES = 5;
 
 /** Milliseconds a frame over frames 0…count−1 of `file`, in this process. */
 export function ourDamageMs(file: FrameFile, count: number): number {
@@ -22,7 +25,7 @@ export function ourDamageMs(file: FrameFile, count: number): number {
   const fd = openSync(file.path, "r");
   let best = Infinity;
   try {
-    for (let pass = 0; pass < 4; pass++) {
+    for (let pass = 0; pass <= TIMED_PASSES; pass++) {
       let total = 0;
       for (let i = 0; i < count; i++) {
         readFrame(fd, file, i, frame);

@@ -54,6 +54,8 @@ export interface Baseline {
   frames: number;
   memcmpMs: number;
   blockDamageMs: number;
+  /** the frame copied into a kept frame a row at a time: what a pass that keeps the frame writes where every pixel changes */
+  rowCopyMs: number;
   memcpyMs: number;
   zlib1Ms: number;
   zlib1Bytes: number;
