@@ -53,6 +53,8 @@ export interface Baseline {
   height: number;
   frames: number;
   memcmpMs: number;
+  /** memcmp against a copy kept as a server keeps its frame (written before the frame was read again) */
+  keptMemcmpMs: number;
   blockDamageMs: number;
   /** the frame copied into a kept frame a row at a time: what a pass that keeps the frame writes where every pixel changes */
   rowCopyMs: number;
