@@ -25,6 +25,8 @@ export interface Ratio {
   lossless: boolean;
   /** each round's CPU ms a frame, ours and the least-CPU peer's, where they ran several (ComparisonRow.roundsCpuMs) */
   cpuRounds?: { ours: number[]; peer: number[] };
+  /** the same rounds' run-queue wait, ms a frame (ComparisonRow.roundsRunQueueWaitMs), where the rows have it */
+  waitRounds?: { ours: number[]; peer: number[] };
 }
 
 /** Our figure over the best peer's, per scene × size × encoding (best: least CPU, fewest bytes, most fps). */
@@ -44,12 +46,15 @@ export function ratios(rows: ComparisonRow[]): Ratio[] {
       fps: ratioOrNaN(ours.fps, Math.max(...peers.map((p) => p.fps))),
       lossless: LOSSLESS.has(ours.encoding),
       ...(ours.roundsCpuMs && leastCpu.roundsCpuMs ? { cpuRounds: { ours: ours.roundsCpuMs, peer: leastCpu.roundsCpuMs } } : {}),
+      ...(ours.roundsRunQueueWaitMs && leastCpu.roundsRunQueueWaitMs ? { waitRounds: { ours: ours.roundsRunQueueWaitMs, peer: leastCpu.roundsRunQueueWaitMs } } : {}),
     });
   }
   return out;
 }
 
 const mark = (ok: boolean): string => (ok ? "✓" : "✗");
+/** One server's rounds: "0.99 (0.35), 0.94 (0.30)", CPU with the run-queue wait where known. */
+const roundsText = (cpu: number[], wait: number[] | undefined): string => cpu.map((c, i) => (wait?.[i] !== undefined ? `${n2(c)} (${n2(wait[i]!)})` : n2(c))).join(", ");
 const ratioOrNaN = (ours: number, best: number): number => (best > 0 ? ours / best : Number.NaN);
 const ratioCell = (r: number, goal: ((r: number) => boolean) | undefined): string =>
   // near 1 two decimals would hide which side of the goal a ratio is on
@@ -84,15 +89,15 @@ export function comparisonMarkdown(report: ComparisonReport, date: string, chart
   L.push("- **libvncserver**: bench/peers/libvncserver-feeder.c reads each frame into a guest buffer, compares it with the server's framebuffer in 16-pixel blocks (memcmp), copies changed blocks and marks QEMU-style rectangles. CPU: the process's threads' from /proc minus the frame read (thread CPU clock).");
   L.push("- **Xvnc**: bench/peers/xshm-feeder.c puts each whole frame with XShmPutImage; Xvnc finds the changes itself. CPU: the Xvnc process's threads' from /proc (its copy out of the shared segment included; the X client's is not).");
   L.push("- At 1080p each server ran twice per typing/desktop scene and encoding, interleaved with the others, and the run with more frames per second is kept, at the same rate the one with less CPU a frame (other work on the shared machine stalls a run now and then, and a stall shows in the CPU a frame; every round's CPU is in the ratio table); video and 4K ran once.");
-  L.push("- Latency: frame ready (pixels where the server reads them) → the viewer has decoded every changed 16×16 block (lossless: exact; JPEG: block mean nearer the new frame). CPU is read in nanoseconds (each thread's /proc schedstat), not in 10 ms clock ticks. RSS: VmRSS of the server process at the end (ours includes Node/V8 and the vGPU's VRAM).");
+  L.push("- Latency: frame ready (pixels where the server reads them) → the viewer has decoded every changed 16×16 block (lossless: exact; JPEG: block mean nearer the new frame). CPU is read in nanoseconds (each thread's /proc schedstat), not in 10 ms clock ticks. Run-queue wait: the time the server's threads were ready to run but another task had the CPU (schedstat's second field), in ms a frame; the viewer and the bench run on the same CPUs as the server, and a server that shared its CPU with them pays for it in CPU too. RSS: VmRSS of the server process at the end (ours includes Node/V8 and the vGPU's VRAM).");
   L.push("");
   L.push("## Results");
   L.push("");
-  L.push("| scene | size | encoding | server | updates | fps delivered | CPU ms/frame | bytes/frame | latency p50 / p99 ms | RSS MiB | frames delivered |");
-  L.push("|---|---|---|---|---|---|---|---|---|---|---|");
+  L.push("| scene | size | encoding | server | updates | fps delivered | CPU ms/frame | run-queue wait ms/frame | bytes/frame | latency p50 / p99 ms | RSS MiB | frames delivered |");
+  L.push("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of report.rows) {
     L.push(
-      `| ${r.scene} | ${sizeLabel(r.width, r.height)} | ${ENCODING_LABEL[r.encoding] ?? r.encoding} | ${r.server} | ${r.updates} | ${n1(r.fps)} | ${n2(r.serverCpuMsPerFrame)} | ` +
+      `| ${r.scene} | ${sizeLabel(r.width, r.height)} | ${ENCODING_LABEL[r.encoding] ?? r.encoding} | ${r.server} | ${r.updates} | ${n1(r.fps)} | ${n2(r.serverCpuMsPerFrame)} | ${n2(r.runQueueWaitMsPerFrame)} | ` +
         `${n0(r.bytesPerFrame)} | ${n1(r.latencyP50Ms)} / ${n1(r.latencyP99Ms)} | ${n0(r.rssBytes / 1048576)} | ${r.delivered}/${r.frames} |`,
     );
   }
@@ -102,14 +107,14 @@ export function comparisonMarkdown(report: ComparisonReport, date: string, chart
   L.push("Goals: CPU per frame ≤ 1.0 and bytes per frame ≤ 1.0 on the lossless encodings; frames per second ≥ 1.0.");
   L.push("");
   L.push(
-    "Where the servers ran several rounds (1080p typing and desktop), the last column has every round's CPU ms a frame, in run order: ours, then the peer with the least CPU in the kept rounds. The ratio is of the kept rounds; rounds far apart show how much the machine moved a figure.",
+    "Where the servers ran several rounds (1080p typing and desktop), the last column has every round's CPU ms a frame, in run order, each with its run-queue wait in parentheses: ours, then the peer with the least CPU in the kept rounds. The ratio is of the kept rounds; rounds far apart show how much the machine moved a figure, and the waits whether the server shared its CPU in one of them.",
   );
   L.push("");
-  L.push("| scene | size | encoding | CPU/frame | bytes/frame | fps | CPU ms/frame by round: ours; best peer |");
+  L.push("| scene | size | encoding | CPU/frame | bytes/frame | fps | CPU ms/frame (run-queue wait) by round: ours; best peer |");
   L.push("|---|---|---|---|---|---|---|");
   for (const q of ratios(report.rows)) {
     const atMost1 = q.lossless ? (r: number) => r <= 1 : undefined;
-    const rounds = q.cpuRounds ? `${q.cpuRounds.ours.map(n2).join(", ")}; ${q.cpuRounds.peer.map(n2).join(", ")}` : "–";
+    const rounds = q.cpuRounds ? `${roundsText(q.cpuRounds.ours, q.waitRounds?.ours)}; ${roundsText(q.cpuRounds.peer, q.waitRounds?.peer)}` : "–";
     L.push(
       `| ${q.scene} | ${q.size} | ${ENCODING_LABEL[q.encoding] ?? q.encoding} | ${ratioCell(q.cpu, atMost1)} | ${ratioCell(q.bytes, atMost1)} | ${ratioCell(q.fps, (r) => r >= 1)} | ${rounds} |`,
     );

@@ -58,6 +58,23 @@ export function taskCpuMs(taskDir: string): number {
   return schedstatMs(taskDir) ?? statCpuMs(`${taskDir}/stat`);
 }
 
+/**
+ * Time the threads of `pid` have waited on a run queue so far, in ms: runnable, but another task had the
+ * CPU (schedstat's second field, nanoseconds). 0 where the kernel keeps no schedstat.
+ */
+export function processRunQueueWaitMs(pid: number): number {
+  if (!schedstatKept()) return 0;
+  let ms = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ms += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]) / 1e6;
+    } catch {
+      // the thread ended
+    }
+  }
+  return ms;
+}
+
 /** Resident set size of `pid` now, in bytes. */
 export function processRssBytes(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));

@@ -17,7 +17,7 @@ import { recordedFrames, type FrameFile, type RecordedScene } from "./frame-reco
 import { LineChild } from "./line-child.ts";
 import { ourDamageMsInChild } from "./our-damage.ts";
 import { peerTools, type PeerTools } from "./peers/peer-tools.ts";
-import { processCpuMs, processRssBytes } from "./proc-stats.ts";
+import { processCpuMs, processRssBytes, processRunQueueWaitMs } from "./proc-stats.ts";
 import { ENCODING_SETTINGS } from "./rfb-server.bench.ts";
 import { untilSlot } from "./frame-slot.ts";
 
@@ -43,8 +43,17 @@ export interface ComparisonRow {
   latencyP50Ms: number;
   latencyP99Ms: number;
   rssBytes: number;
+  /**
+   * Time the server's threads were runnable but waited for a CPU another task had, ms a measured frame (0
+   * without schedstat). The bench's own viewer and driver run beside the server, on a machine of few CPUs
+   * on the same ones: where a round's CPU is far from another's, this says whether the server was sharing
+   * its CPU (docs/benchmarks.md, "Sharing the CPU with the viewer").
+   */
+  runQueueWaitMsPerFrame: number;
   /** where a server ran several rounds on this work (ComparisonPlan.rounds): each round's CPU ms a frame, in run order */
   roundsCpuMs?: number[];
+  /** the same rounds' runQueueWaitMsPerFrame */
+  roundsRunQueueWaitMs?: number[];
 }
 
 export interface Baseline {
@@ -213,6 +222,7 @@ interface Tally {
   cpuMs: number;
   bytes: number;
   latencies: number[];
+  runQueueWaitMs: number;
 }
 
 /** One server × recording × encoding. */
@@ -248,6 +258,7 @@ export async function compareOne(kind: ServerKind, file: FrameFile, encoding: st
     // frames 1…n−1, paced at 60 Hz from the pass's start unless `paced` is false; `from` is where the pass starts (after frame 0)
     const pass = async (from: { guestNs: number; bytes: number }, tally: Tally, paced: boolean) => {
       const cpu0 = processCpuMs(server.pid);
+      const wait0 = processRunQueueWaitMs(server.pid);
       const wall0 = performance.now();
       let guestNs = from.guestNs;
       let bytes = from.bytes;
@@ -262,6 +273,7 @@ export async function compareOne(kind: ServerKind, file: FrameFile, encoding: st
       }
       tally.wallMs += performance.now() - wall0;
       tally.cpuMs += processCpuMs(server.pid) - cpu0 - (guestNs - from.guestNs) / 1e6;
+      tally.runQueueWaitMs += processRunQueueWaitMs(server.pid) - wait0;
       tally.bytes += bytes - from.bytes;
       tally.frames += file.frames - 1;
       tally.passes++;
@@ -272,7 +284,7 @@ export async function compareOne(kind: ServerKind, file: FrameFile, encoding: st
       do await pass(tally.passes === 0 && from ? from : await backToStart(frameTimeoutMs), tally, budget.paced ?? true);
       while (tally.frames < budget.minFrames && performance.now() - start < budget.maxMs);
     };
-    const tally = (): Tally => ({ passes: 0, frames: 0, delivered: 0, wallMs: 0, cpuMs: 0, bytes: 0, latencies: [] });
+    const tally = (): Tally => ({ passes: 0, frames: 0, delivered: 0, wallMs: 0, cpuMs: 0, bytes: 0, latencies: [], runQueueWaitMs: 0 });
     // frame 0, the first whole screen, and the warm-up passes are not measured (see STEADY_STATE_WARM_UP)
     const first = await show(0, 0, 30_000);
     if (!first.got) throw new Error(`${kind}: the first frame never arrived`);
@@ -300,6 +312,7 @@ export async function compareOne(kind: ServerKind, file: FrameFile, encoding: st
       latencyP50Ms: percentile(measured.latencies, 0.5),
       latencyP99Ms: percentile(measured.latencies, 0.99),
       rssBytes,
+      runQueueWaitMsPerFrame: measured.runQueueWaitMs / frames,
     };
   } finally {
     await client.stop();
@@ -387,18 +400,20 @@ export async function benchServerComparison(
       for (const encoding of plan.encodings) {
         const best = new Map<ServerKind, ComparisonRow>();
         const roundsCpuMs = new Map<ServerKind, number[]>(SERVERS.map((s) => [s, []]));
+        const roundsWaitMs = new Map<ServerKind, number[]>(SERVERS.map((s) => [s, []]));
         const rounds = plan.rounds(scene, h);
         for (let round = 0; round < rounds; round++) {
           for (const server of SERVERS) {
             const row = await compareOne(server, file, encoding, tools, plan.play);
             log(`${server} ${scene} ${w}x${h} ${encoding}: ${row.fps.toFixed(1)} fps, ${row.serverCpuMsPerFrame.toFixed(2)} ms CPU/frame, ${Math.round(row.bytesPerFrame)} B/frame, p50 ${row.latencyP50Ms.toFixed(1)} ms`);
             roundsCpuMs.get(server)!.push(row.serverCpuMsPerFrame);
+            roundsWaitMs.get(server)!.push(row.runQueueWaitMsPerFrame);
             const kept = best.get(server);
             if (!kept || betterRound(row, kept)) best.set(server, row);
           }
         }
-        // every round's CPU goes with the kept row: the report shows how far the rounds were apart
-        rows.push(...SERVERS.map((s) => (rounds > 1 ? { ...best.get(s)!, roundsCpuMs: roundsCpuMs.get(s)! } : best.get(s)!)));
+        // every round's CPU (and run-queue wait) goes with the kept row: the report shows how far the rounds were apart, and why
+        rows.push(...SERVERS.map((s) => (rounds > 1 ? { ...best.get(s)!, roundsCpuMs: roundsCpuMs.get(s)!, roundsRunQueueWaitMs: roundsWaitMs.get(s)! } : best.get(s)!)));
       }
       progress({ quick, rows, baselines, floor, versions, play: plan.play });
     }

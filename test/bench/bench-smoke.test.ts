@@ -26,7 +26,7 @@ test("the quick bench runs the QUERY_GFX_PLANE benchmark and reports calls/s and
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   // the side-by-side with libvncserver and Xvnc: a row per server for each encoding, every frame delivered
-  const rows = report.comparison.rows as Array<{ server: string; encoding: string; frames: number; warmUpFrames: number; delivered: number; bytesPerFrame: number; fps: number }>;
+  const rows = report.comparison.rows as Array<{ server: string; encoding: string; frames: number; warmUpFrames: number; delivered: number; bytesPerFrame: number; fps: number; runQueueWaitMsPerFrame: number }>;
   for (const server of ["ours", "libvncserver", "xvnc"]) {
     const mine = rows.filter((row) => row.server === server);
     assert.deepEqual(mine.map((row) => row.encoding), ["raw", "tight"], server);
@@ -36,6 +36,7 @@ test("the quick bench runs the QUERY_GFX_PLANE benchmark and reports calls/s and
       assert.equal(row.frames, 5, `${server} ${row.encoding}`);
       assert.ok(row.frames > 0 && row.delivered > 0, `${server} ${row.encoding}: ${row.delivered}/${row.frames} frames delivered`);
       assert.ok(row.bytesPerFrame > 0 && row.fps > 0, `${server} ${row.encoding}: ${row.bytesPerFrame} bytes/frame, ${row.fps} fps`);
+      assert.ok(Number.isFinite(row.runQueueWaitMsPerFrame) && row.runQueueWaitMsPerFrame >= 0, `${server} ${row.encoding}: run-queue wait ${row.runQueueWaitMsPerFrame} ms a frame`);
     }
   }
   // the VNC server end to end: every encoding, 3 viewers, and (on a machine with a core to spare) the server alone on one core

@@ -22,6 +22,7 @@ function row(server: ServerKind, encoding: string, cpu: number, bytes: number, f
     latencyP50Ms: 5,
     latencyP99Ms: 9,
     rssBytes: 64 << 20,
+    runQueueWaitMsPerFrame: 0.1,
   };
 }
 
@@ -52,7 +53,7 @@ test("the results file marks the goals: CPU and bytes only on lossless encodings
   assert.match(md, /^# Server comparison, 2026-01-02$/m);
   assert.match(md, /\| desktop \| 1080p \| Tight \| 2\.00× ✗ \| 1\.11× ✗ \| 1\.09× ✓ \|/);
   assert.match(md, /\| desktop \| 1080p \| Tight JPEG q80 \| – \(peer's CPU read as 0\) \| 1\.25× \| 0\.50× ✗ \|/);
-  assert.match(md, /\| desktop \| 1080p \| Tight \| libvncserver \| requests \| 50\.0 \| 8\.00 \| 900 \|/);
+  assert.match(md, /\| desktop \| 1080p \| Tight \| libvncserver \| requests \| 50\.0 \| 8\.00 \| 0\.10 \| 900 \|/, "CPU, run-queue wait, bytes");
   assert.match(md, /!\[a\.svg\]\(a\.svg\)/);
 });
 
@@ -69,6 +70,19 @@ test("where servers ran several rounds, the ratio table has every round's CPU: o
   const md = comparisonMarkdown(report, "2026-01-02", []);
   assert.match(md, /\| desktop \| 1080p \| Raw \| 1\.08× ✗ \| 0\.93× ✓ \| 1\.000× ✓ \| 1\.14, 0\.98; 0\.91, 0\.92 \|/);
   assert.match(md, /\| desktop \| 1080p \| Tight \| 2\.00× ✗ \| 1\.11× ✗ \| 1\.09× ✓ \| – \|/, "one round: no figures");
+});
+
+test("each round's CPU in the ratio table carries its run-queue wait, so a round the server spent sharing its CPU shows", () => {
+  const withRounds = (r: ComparisonRow, cpu: number[], wait: number[]): ComparisonRow => ({ ...r, encoding: "raw", roundsCpuMs: cpu, roundsRunQueueWaitMs: wait });
+  const rounded = [
+    withRounds(row("ours", "raw", 0.66, 338, 60), [1.02, 0.66], [0.61, 0.12]),
+    withRounds(row("libvncserver", "raw", 0.84, 511, 60), [0.85, 0.84], [0.17, 0.15]),
+    withRounds(row("xvnc", "raw", 2.7, 364, 60), [2.8, 2.7], [0.3, 0.2]),
+  ];
+  const [raw] = ratios(rounded);
+  assert.deepEqual(raw!.waitRounds, { ours: [0.61, 0.12], peer: [0.17, 0.15] }, "the waits of the rounds whose CPU is shown");
+  const md = comparisonMarkdown({ quick: false, rows: rounded, baselines: [], versions: { libvncserver: "0.9.14", xvnc: "1.12.0" }, play }, "2026-01-02", []);
+  assert.match(md, /\| desktop \| 1080p \| Raw \| 0\.79× ✓ \| 0\.93× ✓ \| 1\.000× ✓ \| 1\.02 \(0\.61\), 0\.66 \(0\.12\); 0\.85 \(0\.17\), 0\.84 \(0\.15\) \|/);
 });
 
 test("the method says how long each server played, unmeasured and measured: the rules and the frames the rows report", () => {
