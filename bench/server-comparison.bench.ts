@@ -334,11 +334,33 @@ export function betterRound(row: ComparisonRow, kept: ComparisonRow): boolean {
 /** Frame rates this close (relative) are the same rate to betterRound: 59.7 and 60 fps both kept up. */
 const SAME_RATE = 0.01;
 
+/**
+ * How many times the C baselines and our damage pass are each run, alternately; each figure is the quickest
+ * of its runs. Each run already keeps the quickest of its passes, but those passes span a few seconds, and
+ * the shared machine moved between the C run and ours a minute apart (run 22l: C memcmp of the 1080p desktop
+ * 0.34 ms a frame, where it read 0.20 in 22k), which is what the damage ratio compares.
+ */
+const BASELINE_ROUNDS = 2;
+
 function baseline(file: FrameFile, tools: PeerTools, count: number): Baseline {
   const { execFileSync } = process.getBuiltinModule("node:child_process") as typeof import("node:child_process");
-  const out = execFileSync(tools.baselines, [file.path, String(file.width), String(file.height), String(count)], { encoding: "utf8" });
-  const c = JSON.parse(out) as Omit<Baseline, "scene" | "width" | "height" | "oursDamageMs">;
-  return { scene: file.scene, width: file.width, height: file.height, ...c, oursDamageMs: ourDamageMsInChild(file, count) };
+  type CBaseline = Omit<Baseline, "scene" | "width" | "height" | "oursDamageMs">;
+  let c: CBaseline | undefined;
+  let oursDamageMs = Infinity;
+  for (let round = 0; round < BASELINE_ROUNDS; round++) {
+    const out = execFileSync(tools.baselines, [file.path, String(file.width), String(file.height), String(count)], { encoding: "utf8" });
+    c = quickestOf(c, JSON.parse(out) as CBaseline);
+    oursDamageMs = Math.min(oursDamageMs, ourDamageMsInChild(file, count));
+  }
+  return { scene: file.scene, width: file.width, height: file.height, ...c!, oursDamageMs };
+}
+
+/** Two runs of the C baselines as one: every time the quicker of the two (the sizes are the same in both). */
+export function quickestOf<T extends object>(a: T | undefined, b: T): T {
+  if (!a) return b;
+  const out = { ...b } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(a)) if (key.endsWith("Ms") && typeof value === "number") out[key] = Math.min(value, out[key] as number);
+  return out as T;
 }
 
 function packageVersion(pkg: string): string {

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { comparisonMarkdown, ratios } from "../../bench/comparison-report.ts";
-import { betterRound, type ComparisonReport, type ComparisonRow, type ServerKind } from "../../bench/server-comparison.bench.ts";
+import { betterRound, quickestOf, type ComparisonReport, type ComparisonRow, type ServerKind } from "../../bench/server-comparison.bench.ts";
 import { barChartSvg } from "../../bench/svg-bar-chart.ts";
 
 function row(server: ServerKind, encoding: string, cpu: number, bytes: number, fps: number): ComparisonRow {
@@ -135,4 +135,11 @@ test("of two runs of a server the one with more fps is kept, at the same rate (w
   assert.equal(betterRound(quieter, keptUp), true, "59.7 and 60 fps are the same rate: less CPU wins, whatever its latency");
   assert.equal(betterRound(keptUp, quieter), false);
   assert.equal(betterRound(keptUp, keptUp), false, "a tie keeps the first run");
+});
+
+test("two runs of the C baselines make one of the quickest times, field by field; sizes stay as measured", () => {
+  const first = { memcmpMs: 0.34, keptMemcmpMs: 0.4, zlib1Ms: 11, zlib1Bytes: 87_700 };
+  const second = { memcmpMs: 0.2, keptMemcmpMs: 0.46, zlib1Ms: 12, zlib1Bytes: 87_700 };
+  assert.deepEqual(quickestOf(undefined, first), first);
+  assert.deepEqual(quickestOf(first, second), { memcmpMs: 0.2, keptMemcmpMs: 0.4, zlib1Ms: 11, zlib1Bytes: 87_700 });
 });
