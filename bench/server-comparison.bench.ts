@@ -45,9 +45,10 @@ export interface ComparisonRow {
   rssBytes: number;
   /**
    * Time the server's threads were runnable but waited for a CPU another task had, ms a measured frame (0
-   * without schedstat). The bench's own viewer and driver run beside the server, on a machine of few CPUs
-   * on the same ones: where a round's CPU is far from another's, this says whether the server was sharing
-   * its CPU (docs/benchmarks.md, "Sharing the CPU with the viewer").
+   * without schedstat). The bench's own viewer and driver run on the same CPUs as the server: where a
+   * single-threaded server's rounds differ, this says whether it shared its CPU with them in one. For a
+   * server that encodes on several threads it also counts those threads queueing for each other (ours on
+   * full-motion ZRLE and Tight). docs/benchmarks.md, "Sharing the CPU with the viewer".
    */
   runQueueWaitMsPerFrame: number;
   /** where a server ran several rounds on this work (ComparisonPlan.rounds): each round's CPU ms a frame, in run order */
