@@ -29,11 +29,18 @@ function schedstatKept(): boolean {
   return schedstatWorks;
 }
 
-/** The time a thread has run so far, in ms, from its /proc schedstat (nanoseconds), or undefined when it is gone or none is kept. */
-function schedstatMs(taskDir: string): number | undefined {
+/** The fields of /proc schedstat that count nanoseconds: time on a CPU, and time waiting on a run queue for one. */
+const SCHEDSTAT_RUN = 0;
+const SCHEDSTAT_WAIT = 1;
+
+/**
+ * One time of a thread so far, in ms, from its /proc schedstat (nanoseconds): the time it has run, or with
+ * SCHEDSTAT_WAIT waited. Undefined when it is gone or none is kept.
+ */
+function schedstatMs(taskDir: string, field = SCHEDSTAT_RUN): number | undefined {
   if (!schedstatKept()) return undefined;
   try {
-    return Number(readFileSync(`${taskDir}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+    return Number(readFileSync(`${taskDir}/schedstat`, "utf8").split(" ")[field]) / 1e6;
   } catch {
     return undefined;
   }
@@ -63,15 +70,8 @@ export function taskCpuMs(taskDir: string): number {
  * CPU (schedstat's second field, nanoseconds). 0 where the kernel keeps no schedstat.
  */
 export function processRunQueueWaitMs(pid: number): number {
-  if (!schedstatKept()) return 0;
   let ms = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ms += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]) / 1e6;
-    } catch {
-      // the thread ended
-    }
-  }
+  for (const tid of readdirSync(`/proc/${pid}/task`)) ms += schedstatMs(`/proc/${pid}/task/${tid}`, SCHEDSTAT_WAIT) ?? 0;
   return ms;
 }
 
