@@ -7,6 +7,8 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { alignedBytes } from "../src/abi/aligned-memory.ts";
+import { PAGE_SIZE } from "../src/abi/index.ts";
 import { keysymEventsFor } from "../src/guest/workloads/input.ts";
 import { createWorkload } from "../src/guest/workloads/registry.ts";
 import { mbochsWithConsumer, sceneSpec } from "./model-display.ts";
@@ -64,6 +66,16 @@ export function recordedFrames(scene: RecordedScene, width: number, height: numb
   }
   renameSync(partial, path);
   return file;
+}
+
+/**
+ * A frame's worth of memory to read recorded frames into, starting on a page as the dma-buf or region the
+ * consumer maps in real use does (src/abi/aligned-memory.ts: a buffer 16 bytes off a page, as V8 gives,
+ * slows the damage pass), as words and as the bytes the consumer is handed.
+ */
+export function mappedFrameBuffer(width: number, height: number): { frame: Uint32Array; bytes: Uint8Array } {
+  const bytes = alignedBytes(width * height * 4, PAGE_SIZE);
+  return { frame: new Uint32Array(bytes.buffer, bytes.byteOffset, width * height), bytes };
 }
 
 /** Read frame `index` of a recording into `into` (width × height words). */

@@ -9,7 +9,7 @@ import { DrmFormat } from "../src/abi/drm-fourcc.ts";
 import { DamageTracker } from "../src/display/damage-tracker.ts";
 import { FrameReader } from "../src/display/frame-reader.ts";
 import { MoveDetector } from "../src/display/move-detector.ts";
-import { readFrame, recordedFrames, type RecordedScene } from "./frame-recording.ts";
+import { mappedFrameBuffer, readFrame, recordedFrames, type RecordedScene } from "./frame-recording.ts";
 
 export interface MoveBenchResult {
   scene: RecordedScene;
@@ -30,8 +30,7 @@ export function benchMoveDetection(quick: boolean): MoveBenchResult[] {
   for (const [width, height, frames] of sizes) {
     for (const scene of ["typing", "desktop", "video"] as const) {
       const file = recordedFrames(scene, width, height, scene === "video" && !quick ? (height > 1080 ? 6 : 20) : frames);
-      const frame = new Uint32Array(width * height);
-      const bytes = new Uint8Array(frame.buffer);
+      const { frame, bytes } = mappedFrameBuffer(width, height);
       const tracker = new DamageTracker(width, height);
       const detector = new MoveDetector(tracker.surface, width, height);
       const reader = new FrameReader();

@@ -11,7 +11,7 @@
  */
 import { closeSync, openSync } from "node:fs";
 import { damageFeed } from "./damage-feed.ts";
-import { readFrame, type FrameFile, type RecordedScene } from "./frame-recording.ts";
+import { mappedFrameBuffer, readFrame, type FrameFile, type RecordedScene } from "./frame-recording.ts";
 
 /** Passes over the frames after the warm one; the quickest is kept (TIMED_PASSES in bench/peers/baselines.c). */
 const TIMED_PASSES = 5;
@@ -19,8 +19,7 @@ const TIMED_PASSES = 5;
 /** Milliseconds a frame over frames 0…count−1 of `file`, in this process. */
 export function ourDamageMs(file: FrameFile, count: number): number {
   const { width, height } = file;
-  const frame = new Uint32Array(width * height);
-  const bytes = new Uint8Array(frame.buffer);
+  const { frame, bytes } = mappedFrameBuffer(width, height);
   const damage = damageFeed(width, height);
   const fd = openSync(file.path, "r");
   let best = Infinity;

@@ -2,6 +2,7 @@
  * `npm run bench`: the project's benchmarks. Timings are reported, never asserted; `--quick` runs a
  * short version (used by the test suite to prove the bench works).
  */
+import "./fresh-native.ts"; // first: every figure below is of the native helpers as checked out
 import { benchConsumerAllocation, benchDamageThroughput, benchScene } from "./consumer.bench.ts";
 import { benchMoveDetection } from "./moves.bench.ts";
 import { benchQueryGfxPlane } from "./query-gfx-plane.bench.ts";

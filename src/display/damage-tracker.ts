@@ -15,6 +15,7 @@
  * rows in one call. The tracker's per-tile arrays and move state are shared with it, so both paths can
  * serve the same frame (the native one for whole rows, row() for a partly readable last row).
  */
+import { alignedBytes } from "../abi/aligned-memory.ts";
 import { MoveState as M, nativeDamageRows, nativeRowPrintsAvailable, ROW_PRINT_BYTES, SEGMENT_PIXELS, segmentWords, type DamageArrays } from "./native-damage.ts";
 import { firstDifference, lastDifference } from "./word-compare.ts";
 
@@ -84,6 +85,9 @@ export function pixelSource(bytes: Uint8Array): PixelSource {
 }
 
 export const DEFAULT_TILE = 64;
+
+/** The line size of the x86-64 and arm64 cores we run on: what copies and compares stream memory in. */
+export const CACHE_LINE_BYTES = 64;
 
 /** From this many words a span is copied by memcpy through a view (one small allocation), below by a loop. */
 const NATIVE_COPY_MIN_WORDS = 256;
@@ -201,8 +205,10 @@ export class DamageTracker {
     if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
       throw new RangeError(`bad surface size ${width}x${height}`);
     }
-    this.surface = new Uint32Array(width * height);
-    this.surfaceSource = pixelSource(new Uint8Array(this.surface.buffer));
+    // On a cache line, as the mapped frames it is compared with start on a page (aligned-memory.ts).
+    const surfaceBytes = alignedBytes(width * height * 4, CACHE_LINE_BYTES);
+    this.surface = new Uint32Array(surfaceBytes.buffer, surfaceBytes.byteOffset, width * height);
+    this.surfaceSource = pixelSource(surfaceBytes);
     this.tilesX = Math.ceil(width / tile);
     this.tilesY = Math.ceil(height / tile);
     this.dirty = new Uint8Array(this.tilesX * this.tilesY);

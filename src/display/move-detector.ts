@@ -19,7 +19,8 @@
  * A front-end applies the moves one after another, so they are ordered such that no move reads an area an
  * earlier one overwrote; a move that cannot be placed (two windows trading places) goes as pixels.
  */
-import type { DamageList, Move, Rect } from "./damage-tracker.ts";
+import { alignedBytes } from "../abi/aligned-memory.ts";
+import { CACHE_LINE_BYTES, type DamageList, type Move, type Rect } from "./damage-tracker.ts";
 import { nativeMoves, type MoveFrames, type NativeMoves } from "./native-moves.ts";
 import { clip, subtractRect } from "./rect-geometry.ts";
 import { firstDifference } from "./word-compare.ts";
@@ -108,9 +109,11 @@ export class MoveDetector {
     if (surface.length !== width * height) throw new RangeError(`surface of ${surface.length} pixels is not ${width}x${height}`);
     this.current = new Int32Array(surface.buffer, surface.byteOffset, surface.length);
     this.currentBytes = Buffer.from(surface.buffer, surface.byteOffset, surface.byteLength);
-    this.previous = new Int32Array(surface.length);
+    // On a cache line like the surface, so the two are compared and copied line for line.
+    const previousBytes = alignedBytes(surface.byteLength, CACHE_LINE_BYTES);
+    this.previous = new Int32Array(previousBytes.buffer, previousBytes.byteOffset, surface.length);
     this.previous.set(this.current);
-    this.previousBytes = Buffer.from(this.previous.buffer);
+    this.previousBytes = Buffer.from(previousBytes.buffer, previousBytes.byteOffset, previousBytes.byteLength);
     const cols = Math.ceil(width / BLOCK) + 1;
     this.blocks = new Int16Array(cols * (Math.ceil(height / BLOCK) + 1));
     this.openAbove = new Int32Array(cols);

@@ -5,6 +5,7 @@ import {
   Errno,
   MAP_PRIVATE,
   MAP_SHARED,
+  PAGE_SIZE,
   PROT_READ,
   PROT_WRITE,
   REGION_INFO_SIZE,
@@ -22,6 +23,7 @@ import {
   isMapping,
   setU32,
 } from "../../src/abi/index.ts";
+import { misalignment } from "../../src/abi/aligned-memory.ts";
 import { createMbochsParent } from "../../src/drivers/bochs/mbochs-parent.ts";
 import { HostKernel } from "../../src/kernel/host-kernel.ts";
 import { bochsFixture } from "../helpers/bochs-fixture.ts";
@@ -250,6 +252,7 @@ test("mmap of the device fd: only VRAM at 0x3000, shared, no longer than VRAM", 
   const m = dev.mmap(memsize, PROT_READ | PROT_WRITE, MAP_SHARED, 0x3000);
   assert.ok(isMapping(m));
   assert.equal(m.bytes.length, memsize);
+  assert.equal(misalignment(m.bytes, PAGE_SIZE), 0, "the mapping starts on a page, as the kernel's does");
   assert.equal(dev.mmap(4096, PROT_READ, MAP_SHARED, 0x1000), -Errno.EINVAL, "MMIO is not mappable");
   assert.equal(dev.mmap(4096, PROT_READ, MAP_SHARED, 0x4000), -Errno.EINVAL, "inside VRAM but not at its start");
   assert.equal(dev.mmap(memsize + 4096, PROT_READ, MAP_SHARED, 0x3000), -Errno.EINVAL);

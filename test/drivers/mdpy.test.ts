@@ -13,6 +13,7 @@ import {
   GfxPlaneInfoView,
   MAP_PRIVATE,
   MAP_SHARED,
+  PAGE_SIZE,
   PROT_READ,
   PROT_WRITE,
   VFIO_DEVICE_FEATURE,
@@ -37,6 +38,7 @@ import {
   type DeviceFile,
   type Mapping,
 } from "../../src/abi/index.ts";
+import { misalignment } from "../../src/abi/aligned-memory.ts";
 import { HostKernel } from "../../src/kernel/host-kernel.ts";
 import { createMdpyParent, MdpyDevice, roundupPowOfTwo } from "../../src/drivers/mdpy/index.ts";
 
@@ -530,6 +532,7 @@ test("mmap of region 16 shows the grey gradient; RESET repaints it and leaves th
   const region = decodeRegionInfo(r);
   const m = map(dev, region.size, region.offset);
   assert.equal(m.bytes.length, XGA.fb);
+  assert.equal(misalignment(m.bytes, PAGE_SIZE), 0, "the mapping starts on a page, as vmalloc'd memory mapped by the kernel does");
 
   const checkGradient = (): void => {
     const stride = XGA.w * 4;
@@ -645,9 +648,9 @@ test("the framebuffer is shared memory: a worker's writes show through pread", a
   const m = map(dev, 4096);
   const worker = new Worker(
     `const { workerData, parentPort } = require("node:worker_threads");
-     new Uint8Array(workerData.buffer, 0, 16).fill(0x3c);
+     new Uint8Array(workerData.buffer, workerData.byteOffset, 16).fill(0x3c);
      parentPort.postMessage("done");`,
-    { eval: true, workerData: { buffer: m.bytes.buffer } },
+    { eval: true, workerData: { buffer: m.bytes.buffer, byteOffset: m.bytes.byteOffset } },
   );
   await new Promise<void>((resolve, reject) => {
     worker.once("message", () => resolve());

@@ -1,8 +1,10 @@
 /**
  * The framebuffer memory behind BAR0 and region 16: one SharedArrayBuffer, so a guest running in a worker
  * and the host's mappings see the same bytes live (the sample maps its vmalloc buffer straight into user
- * space). Fresh memory is zero, as vmalloc_user's is.
+ * space). Fresh memory is zero, as vmalloc_user's is, and starts on a page, as vmalloc's does.
  */
+import { alignedBytes } from "../../abi/aligned-memory.ts";
+import { PAGE_SIZE } from "../../abi/index.ts";
 import { typeFramebufferSize, typeStride, type MdpyTypeSpec } from "./types.ts";
 
 export class MdpyFramebuffer {
@@ -11,7 +13,7 @@ export class MdpyFramebuffer {
 
   constructor(readonly type: MdpyTypeSpec) {
     this.size = typeFramebufferSize(type);
-    this.bytes = new Uint8Array(new SharedArrayBuffer(this.size));
+    this.bytes = alignedBytes(this.size, PAGE_SIZE, true);
   }
 
   /**
