@@ -26,8 +26,8 @@ export function alignedBytes(byteLength: number, alignment: number, shared = fal
   }
   const total = byteLength + alignment - 1;
   const whole = new Uint8Array(shared ? new SharedArrayBuffer(total) : new ArrayBuffer(total));
-  const misalignment = total === 0 ? 0 : Number(koffi.address(whole) % BigInt(alignment));
-  const offset = misalignment === 0 ? 0 : alignment - misalignment;
+  const off = misalignment(whole, alignment);
+  const offset = off === 0 ? 0 : alignment - off;
   return whole.subarray(offset, offset + byteLength);
 }
 
